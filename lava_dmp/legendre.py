@@ -1,0 +1,200 @@
+"""Legendre Memory Unit (LMU) mathematics, written once for the whole package.
+
+The LMU (Voelker, Kajic and Eliasmith, NeurIPS 2019) keeps an order-``d``
+projection of the last ``theta`` time steps of a scalar signal ``x`` onto the
+shifted Legendre polynomials. Its continuous state-space form is
+
+.. math::
+
+    \\theta\\,\\dot m(t) = A' m(t) + B' x(t), \\quad
+    A'_{ij} = (2i+1)\\begin{cases}-1 & i < j\\\\ (-1)^{i-j+1} & i \\ge j
+    \\end{cases}, \\quad B'_i = (2i+1)(-1)^i,
+
+so ``A = A'/theta`` and ``B = B'/theta``. Zero-order hold with step ``dt`` gives
+
+.. math::
+
+    m[k] = \\bar A\\, m[k-1] + \\bar B\\, x[k], \\quad \\bar A = e^{A\\,dt}, \\quad
+    \\bar B = A^{-1}(e^{A\\,dt} - I)\\,B.
+
+Everything that needs these matrices (Lava models, training blocks, cost model,
+Brian2 builder) imports them from here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+from lava_dmp.validation import check_int, check_positive
+
+__all__ = [
+    "continuous_lmu",
+    "lmu_matrices",
+    "impulse_response",
+    "memory_scan",
+    "memory_fft",
+    "dilated_memory",
+    "legendre_decoder",
+    "delay_readout",
+]
+
+
+def continuous_lmu(order: int, theta: float) -> tuple[np.ndarray, np.ndarray]:
+    """Continuous LMU matrices ``A`` (d x d) and ``B`` (d,), both divided by theta.
+
+    Parameters
+    ----------
+    order : int
+        Memory order ``d >= 1``.
+    theta : float
+        Window length in time steps, ``theta > 0``.
+    """
+    check_int("order", order, minimum=1)
+    check_positive("theta", theta)
+    idx = np.arange(order)
+    i, j = np.meshgrid(idx, idx, indexing="ij")
+    scale = (2 * i + 1).astype(np.float64)
+    sign = np.where(i < j, -1.0, (-1.0) ** (i - j + 1))
+    a_mat = scale * sign / theta
+    b_vec = (2 * idx + 1) * (-1.0) ** idx / theta
+    return a_mat, b_vec.astype(np.float64)
+
+
+def lmu_matrices(
+    order: int, theta: float, dt: float = 1.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-order-hold discretisation ``(A_bar, B_bar)`` of the LMU.
+
+    Uses the augmented matrix exponential
+    ``expm([[A, B], [0, 0]] dt) = [[A_bar, B_bar], [0, 1]]``, which needs no
+    inverse of ``A``.
+
+    Parameters
+    ----------
+    order : int
+        Memory order ``d >= 1``.
+    theta : float
+        Window length in steps, ``theta > 0``.
+    dt : float
+        Discretisation step in steps (the memory update period), ``dt > 0``.
+
+    Returns
+    -------
+    A_bar : numpy.ndarray
+        float64, shape ``(d, d)``.
+    B_bar : numpy.ndarray
+        float64, shape ``(d,)``.
+    """
+    check_positive("dt", dt)
+    a_mat, b_vec = continuous_lmu(order, theta)
+    aug = np.zeros((order + 1, order + 1))
+    aug[:order, :order] = a_mat * dt
+    aug[:order, order] = b_vec * dt
+    ex = scipy.linalg.expm(aug)
+    return ex[:order, :order].copy(), ex[:order, order].copy()
+
+
+def impulse_response(a_bar: np.ndarray, b_bar: np.ndarray, steps: int) -> np.ndarray:
+    """Impulse response ``h[j] = A_bar^j B_bar`` for ``j = 0..steps-1``.
+
+    Returns an array of shape ``(steps, d)``.
+    """
+    check_int("steps", steps, minimum=1)
+    h = np.empty((steps, b_bar.shape[0]))
+    h[0] = b_bar
+    for j in range(1, steps):
+        h[j] = a_bar @ h[j - 1]
+    return h
+
+
+def memory_scan(
+    x: np.ndarray, a_bar: np.ndarray, b_bar: np.ndarray, m0: np.ndarray | None = None
+) -> np.ndarray:
+    """Memory of a whole sequence by the step-by-step recurrence.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Drive, shape ``(T,)`` or ``(T, batch)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``m`` with shape ``(T, d)`` or ``(T, batch, d)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    d = b_bar.shape[0]
+    m = np.zeros(x.shape[1:] + (d,)) if m0 is None else np.array(m0, dtype=float)
+    out = np.empty(x.shape + (d,))
+    for k in range(x.shape[0]):
+        m = m @ a_bar.T + x[k][..., None] * b_bar
+        out[k] = m
+    return out
+
+
+def memory_fft(x: np.ndarray, a_bar: np.ndarray, b_bar: np.ndarray) -> np.ndarray:
+    """Memory of a whole sequence at once, as a causal FFT convolution.
+
+    ``m[k] = sum_{j<=k} h[j] x[k-j]`` with ``h`` the impulse response; equal to
+    :func:`memory_scan` from a zero state up to float rounding.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    steps = x.shape[0]
+    h = impulse_response(a_bar, b_bar, steps)  # (T, d)
+    n = 1 << int(np.ceil(np.log2(2 * steps)))
+    xf = np.fft.rfft(x, n=n, axis=0)  # (F, ...)
+    hf = np.fft.rfft(h, n=n, axis=0)  # (F, d)
+    hf = hf.reshape((hf.shape[0],) + (1,) * (x.ndim - 1) + (hf.shape[1],))
+    m = np.fft.irfft(xf[..., None] * hf, n=n, axis=0)[:steps]
+    return m
+
+
+def dilated_memory(
+    x: np.ndarray, order: int, theta: float, dilation: int = 1
+) -> np.ndarray:
+    """Memory with a slow-path update period ``d_s`` (dilation).
+
+    At refresh steps ``k = 0, d_s, 2 d_s, ...`` the memory advances with the
+    matrices discretised at ``dt = d_s``, driven by the mean of ``x`` over the
+    ``d_s`` steps ending at ``k`` (inputs before step 0 count as zero); between
+    refreshes it is held. ``d_s = 1`` is the plain recurrence.
+
+    Returns ``m`` with shape ``(T, d)`` (or ``(T, batch, d)``).
+    """
+    check_int("dilation", dilation, minimum=1)
+    a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
+    x = np.asarray(x, dtype=np.float64)
+    m = np.zeros(x.shape[1:] + (order,))
+    acc = np.zeros(x.shape[1:])
+    out = np.empty(x.shape + (order,))
+    for k in range(x.shape[0]):
+        acc = acc + x[k]
+        if k % dilation == 0:
+            m = m @ a_bar.T + (acc / dilation)[..., None] * b_bar
+            acc = np.zeros_like(acc)
+        out[k] = m
+    return out
+
+
+def legendre_decoder(order: int, r: np.ndarray | float) -> np.ndarray:
+    """Shifted Legendre polynomials ``P~_i(r) = P_i(2r - 1)`` for ``i < order``.
+
+    The LMU memory approximates the window as
+    ``x(t - r theta) ~= sum_i P~_i(r) m_i(t)`` for ``0 <= r <= 1``.
+
+    Returns an array of shape ``r.shape + (order,)``.
+    """
+    check_int("order", order, minimum=1)
+    r = np.asarray(r, dtype=np.float64)
+    if np.any((r < 0) | (r > 1)) or not np.all(np.isfinite(r)):
+        raise ValueError("r: relative delay must lie in [0, 1]")
+    return np.polynomial.legendre.legvander(2.0 * r - 1.0, order - 1)
+
+
+def delay_readout(m: np.ndarray, delay: float, theta: float) -> np.ndarray:
+    """Read ``x(k - delay)`` back out of the memory ``m`` (shape ``(..., d)``)."""
+    check_positive("theta", theta)
+    if not 0 <= delay <= theta:
+        raise ValueError(f"delay: must lie in [0, theta={theta}], got {delay}")
+    return m @ legendre_decoder(m.shape[-1], delay / theta)
