@@ -40,7 +40,11 @@ __all__ = [
     "dense_weights_bit_acc",
     "dense_bit_acc",
     "leak",
+    "lmu_update",
+    "memory_current",
+    "lif_update",
     "DECAY_BITS",
+    "SIGN_MODE",
 ]
 
 #: Lava's LIF scales its decay constants by ``2^12``.
@@ -71,8 +75,9 @@ def rshift(x: np.ndarray, n: int) -> np.ndarray:
     return np.where(x < 0, -mag, mag)
 
 
-def saturate(x: np.ndarray, bits: int, name: str = "value",
-             overflow: str = "saturate") -> np.ndarray:
+def saturate(
+    x: np.ndarray, bits: int, name: str = "value", overflow: str = "saturate"
+) -> np.ndarray:
     """Clip ``x`` to ``bits``-bit signed, or raise ``OverflowError``."""
     lo, hi = signed_range(bits)
     x = np.asarray(x, dtype=np.int64)
@@ -147,6 +152,71 @@ def leak(v: np.ndarray, dv: int) -> np.ndarray:
     return rshift(np.asarray(v, dtype=np.int64) * ((1 << DECAY_BITS) - dv), DECAY_BITS)
 
 
+def lmu_update(
+    m: np.ndarray,
+    xsum: np.ndarray,
+    a_int: np.ndarray,
+    b_int: np.ndarray,
+    shift_a: int,
+    shift_b: int,
+    m_bits: int,
+    overflow: str = "saturate",
+) -> np.ndarray:
+    """One fixed-point memory update ``m <- sat(A m >> sA + B xsum >> sB)``.
+
+    ``m`` has shape ``(..., d)`` and ``xsum`` shape ``(...)``; both integer.
+    Each product is shifted with :func:`rshift` before the sum, so the error
+    of one update is at most one LSB of ``m`` plus the matrix quantisation.
+    """
+    m = np.asarray(m, dtype=np.int64)
+    xsum = np.asarray(xsum, dtype=np.int64)
+    new = rshift(m @ a_int.T, shift_a) + rshift(xsum[..., None] * b_int, shift_b)
+    return saturate(new, m_bits, "m", overflow)
+
+
+def memory_current(
+    m_prev: np.ndarray,
+    xsum: np.ndarray,
+    p_int: np.ndarray,
+    nu_int: np.ndarray,
+    shift_p: int,
+    shift_nu: int,
+) -> np.ndarray:
+    """Hardware-form memory current ``P m[k-1] >> sP + nu xsum >> sNu``.
+
+    Returns the unsaturated integer current, shape ``(..., N)``.
+    """
+    m_prev = np.asarray(m_prev, dtype=np.int64)
+    xsum = np.asarray(xsum, dtype=np.int64)
+    return rshift(m_prev @ p_int.T, shift_p) + rshift(
+        xsum[..., None] * nu_int, shift_nu
+    )
+
+
+def lif_update(
+    v: np.ndarray,
+    i: np.ndarray,
+    dv: int,
+    vth: int,
+    reset: str,
+    v_bits: int,
+    overflow: str = "saturate",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed-point membrane step: leak, integrate, saturate, spike, reset.
+
+    ``v <- sat(leak(v, dv) + i)``; ``s = v >= vth``; hard reset sets ``v = 0``
+    where ``s``, soft reset subtracts ``vth``. Returns ``(v, s)`` with ``s``
+    as int64 0/1.
+    """
+    v = saturate(leak(v, dv) + np.asarray(i, dtype=np.int64), v_bits, "v", overflow)
+    s = v >= vth
+    if reset == "hard":
+        v = np.where(s, 0, v)
+    else:
+        v = np.where(s, v - vth, v)
+    return v, s.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class FixedPointFormat:
     """Bit widths and fractional bits of a fixed-point DMP layer.
@@ -169,9 +239,15 @@ class FixedPointFormat:
         Fractional bits of ``m``; ``None`` lets the converter choose the
         largest value for which the worst-case memory fits ``m_bits``.
     a_bits, a_frac : int
-        Width and fractional bits of ``A_bar`` (default 16 and 14).
-    b_bits, b_frac : int
-        Width and fractional bits of ``B_bar`` (default 16 and 14).
+        Width and fractional bits of ``A_bar`` (default 16 and 14; ``A_bar``
+        has entries of magnitude up to about 1.5, so 14 is the most 16 bits
+        hold).
+    b_bits : int
+        Width of the effective input vector ``B_bar / d_s``, default 16.
+    b_frac : int or None
+        Its fractional bits; ``None`` (default) takes the most that fit
+        ``b_bits`` (``B_bar`` scales as ``1/theta``, so a fixed 14 bits would
+        waste most of the word for long windows).
     p_bits : int
         Width of ``P = W_m A_bar`` and ``nu = W_m B_bar``; their exponents are
         chosen per layer by the converter. Default 16.
@@ -189,7 +265,7 @@ class FixedPointFormat:
     a_bits: int = 16
     a_frac: int = 14
     b_bits: int = 16
-    b_frac: int = 14
+    b_frac: int | None = None
     p_bits: int = 16
     weight_bits: int = 8
     overflow: str = "saturate"
@@ -200,7 +276,8 @@ class FixedPointFormat:
         check_int("weight_bits", self.weight_bits, minimum=1, maximum=8)
         check_int("v_frac", self.v_frac, minimum=0, maximum=self.v_bits - 2)
         check_int("a_frac", self.a_frac, minimum=0, maximum=40)
-        check_int("b_frac", self.b_frac, minimum=0, maximum=40)
+        if self.b_frac is not None:
+            check_int("b_frac", self.b_frac, minimum=0, maximum=40)
         if self.m_frac is not None:
             check_int("m_frac", self.m_frac, minimum=-16, maximum=40)
         check_choice("overflow", self.overflow, ("saturate", "raise"))

@@ -23,9 +23,12 @@ Brian2 builder) imports them from here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
 
+from lava_dmp.fixed_point import max_frac_bits, quantize
 from lava_dmp.validation import check_int, check_positive
 
 __all__ = [
@@ -37,6 +40,9 @@ __all__ = [
     "dilated_memory",
     "legendre_decoder",
     "delay_readout",
+    "QuantizedLMU",
+    "quantize_lmu",
+    "memory_bound",
 ]
 
 
@@ -189,7 +195,8 @@ def legendre_decoder(order: int, r: np.ndarray | float) -> np.ndarray:
     r = np.asarray(r, dtype=np.float64)
     if np.any((r < 0) | (r > 1)) or not np.all(np.isfinite(r)):
         raise ValueError("r: relative delay must lie in [0, 1]")
-    return np.polynomial.legendre.legvander(2.0 * r - 1.0, order - 1)
+    vander = np.polynomial.legendre.legvander(2.0 * r - 1.0, order - 1)
+    return vander.reshape(r.shape + (order,))
 
 
 def delay_readout(m: np.ndarray, delay: float, theta: float) -> np.ndarray:
@@ -198,3 +205,123 @@ def delay_readout(m: np.ndarray, delay: float, theta: float) -> np.ndarray:
     if not 0 <= delay <= theta:
         raise ValueError(f"delay: must lie in [0, theta={theta}], got {delay}")
     return m @ legendre_decoder(m.shape[-1], delay / theta)
+
+
+@dataclass(frozen=True)
+class QuantizedLMU:
+    """Fixed-point LMU matrices for a memory update period ``d_s``.
+
+    Q formats: ``A_bar ~= a_int 2^-a_frac`` (``a_bits`` signed) and
+    ``B_bar / d_s ~= b_int 2^-b_frac`` (``b_bits`` signed), rounded half away
+    from zero, so every entry is within half an LSB:
+    ``|A_bar - a_int 2^-a_frac| <= 2^-(a_frac+1)`` and likewise for ``B``.
+
+    With the memory held at ``m_frac`` fractional bits and updated as
+    ``m <- (a_int m) >> a_frac + (b_int xsum) >> (b_frac + x_frac - m_frac)``
+    (both shifts rounding half away from zero), the error ``e[k]`` against the
+    float memory obeys ``e[k] = A_q e[k-1] + delta[k]`` with
+    ``|delta_i| <= 2^-(a_frac+1) ||m||_1 + 2^-(b_frac+1) |xsum| + 2^-m_frac``
+    (matrix rounding plus two half-LSB shift roundings), hence
+    ``|e_i[k]| <= sum_j |A_q^j| delta_max`` (:meth:`error_bound`).
+    """
+
+    a_int: np.ndarray
+    b_int: np.ndarray
+    a_frac: int
+    b_frac: int
+    a_bar: np.ndarray
+    b_eff: np.ndarray
+
+    @property
+    def a_q(self) -> np.ndarray:
+        """Real value of the quantised ``A_bar``."""
+        return self.a_int * 2.0**-self.a_frac
+
+    @property
+    def b_q(self) -> np.ndarray:
+        """Real value of the quantised ``B_bar / d_s``."""
+        return self.b_int * 2.0**-self.b_frac
+
+    def spectral_radius(self) -> float:
+        """Spectral radius of the quantised ``A_bar`` (must stay below 1)."""
+        return float(np.max(np.abs(np.linalg.eigvals(self.a_q))))
+
+    def error_bound(
+        self, m_frac: int, m_abs_max: float, xsum_abs_max: float, horizon: int = 100_000
+    ) -> float:
+        """Worst-case absolute memory error (real units) of the fixed recurrence.
+
+        ``m_abs_max`` bounds ``||m||_1 = sum_j |m_j|`` (real units) and
+        ``xsum_abs_max`` bounds the accumulated drive ``|xsum|``. The bound is
+        worst case over all inputs; measured errors are far smaller.
+        """
+        d = self.a_int.shape[0]
+        delta = (
+            2.0 ** -(self.a_frac + 1) * m_abs_max
+            + 2.0 ** -(self.b_frac + 1) * xsum_abs_max
+            + 2.0**-m_frac
+        )
+        gain = np.zeros(d)
+        power = np.eye(d)
+        for _ in range(horizon):
+            row = np.abs(power).sum(axis=1)
+            gain += row
+            if row.max() < 1e-12:
+                break
+            power = self.a_q @ power
+        return float(gain.max() * delta)
+
+
+def quantize_lmu(
+    order: int,
+    theta: float,
+    dilation: int = 1,
+    a_bits: int = 16,
+    a_frac: int = 14,
+    b_bits: int = 16,
+    b_frac: int | None = None,
+) -> QuantizedLMU:
+    """Quantise the LMU matrices at update period ``dilation`` (see QuantizedLMU).
+
+    ``b_frac=None`` takes the most fractional bits that fit ``b_bits``.
+    Raises ``ValueError`` if an entry does not fit its width or if the
+    quantised ``A_bar`` is not stable (spectral radius >= 1).
+    """
+    check_int("dilation", dilation, minimum=1)
+    a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
+    b_eff = b_bar / dilation
+    if b_frac is None:
+        b_frac = max_frac_bits(b_eff, b_bits)
+    q = QuantizedLMU(
+        a_int=quantize(a_bar, a_frac, a_bits, "a_bar"),
+        b_int=quantize(b_eff, b_frac, b_bits, "b_bar"),
+        a_frac=a_frac,
+        b_frac=b_frac,
+        a_bar=a_bar,
+        b_eff=b_eff,
+    )
+    rho = q.spectral_radius()
+    if rho >= 1.0:
+        raise ValueError(
+            f"a_frac: quantised A_bar (a_bits={a_bits}, a_frac={a_frac}) has "
+            f"spectral radius {rho:.6f} >= 1 and would make the memory unstable; "
+            f"use more fractional bits (accepted: spectral radius < 1)"
+        )
+    return q
+
+
+def memory_bound(
+    a_bar: np.ndarray, b_bar: np.ndarray, x_max: float, horizon: int = 100_000
+) -> np.ndarray:
+    """Per-component bound ``|m_i| <= x_max sum_j |(A_bar^j B_bar)_i|``.
+
+    Holds for any drive with ``|x| <= x_max`` from a zero state.
+    """
+    h = b_bar.copy()
+    total = np.abs(h)
+    for _ in range(horizon):
+        h = a_bar @ h
+        total += np.abs(h)
+        if np.abs(h).max() < 1e-12 * max(total.max(), 1e-300):
+            break
+    return total * x_max

@@ -11,8 +11,9 @@ from numbers import Integral, Real
 import numpy as np
 
 
-def check_int(name: str, value: object, minimum: int | None = None,
-              maximum: int | None = None) -> int:
+def check_int(
+    name: str, value: object, minimum: int | None = None, maximum: int | None = None
+) -> int:
     """Return ``value`` as ``int`` or raise if it is not an integer in range."""
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise ValueError(f"{name}: expected an integer, got {value!r}")
@@ -24,8 +25,9 @@ def check_int(name: str, value: object, minimum: int | None = None,
     return value
 
 
-def check_real(name: str, value: object, low: float | None = None,
-               high: float | None = None) -> float:
+def check_real(
+    name: str, value: object, low: float | None = None, high: float | None = None
+) -> float:
     """Return ``value`` as ``float``; finite and within ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, (Real, np.floating)):
         raise ValueError(f"{name}: expected a real number, got {value!r}")
@@ -60,8 +62,9 @@ def check_array(name: str, value: object, shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
-def check_int_array(name: str, value: object, shape: tuple[int, ...],
-                    bits: int) -> np.ndarray:
+def check_int_array(
+    name: str, value: object, shape: tuple[int, ...], bits: int
+) -> np.ndarray:
     """Return an int64 copy of ``value`` with ``shape``, within a signed width.
 
     Refuses float arrays: fixed-point models take integers from the converter.

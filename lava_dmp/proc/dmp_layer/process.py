@@ -1,0 +1,130 @@
+"""A whole DMP layer (synapses + DMP neurons) as one hierarchical Lava process."""
+
+from __future__ import annotations
+
+import numpy as np
+from lava.magma.core.process.ports.ports import InPort, OutPort
+from lava.magma.core.process.process import AbstractProcess, LogConfig
+from lava.magma.core.process.variable import Var
+
+from lava_dmp.convert import DMPLayerParams, FixedDMPParams
+from lava_dmp.validation import check_int
+
+__all__ = ["DMPLayer"]
+
+
+class DMPLayer(AbstractProcess):
+    r"""Dense synapses feeding DMP neurons: drop-in for Lava's Dense + LIF pair.
+
+    ``s_in`` (M) to ``s_out`` (N). Inside, one Lava ``Dense`` of N+1 rows
+    ``[W_f; w_x]`` feeds one :class:`~lava_dmp.proc.dmp.process.DMP` whose
+    last input row is the scalar drive. As for Dense + LIF, the layer adds
+    exactly one step of delay (the Dense's): the neurons at step ``k`` see
+    ``s_in[k-1]``; drive, memory and membrane stay same-step:
+
+    .. math::
+
+        x[k] &= \max(0,\ w_x \cdot s_{in}[k-1] + b_x), \quad
+        m[k] = \bar A m[k-1] + \bar B x[k] \\
+        v[k] &= \beta v[k-1] + W_f s_{in}[k-1] + W_m m[k] + b
+
+    Parameters
+    ----------
+    weights_f : numpy.ndarray
+        ``(N, M)`` fast weights.
+    weights_x : numpy.ndarray
+        ``(M,)`` drive weights.
+    weights_m : numpy.ndarray
+        ``(N, d)`` memory weights.
+    bias : float or numpy.ndarray
+        ``(N,)`` neuron bias.
+    bias_x : float
+        Drive bias.
+    theta, beta, vth, reset, dilation
+        As for :class:`~lava_dmp.proc.dmp.process.DMP`.
+    num_message_bits : int
+        0 for binary spikes, else the graded input width (8 for grey levels).
+
+    Use :meth:`from_fixed` for the bit-accurate ``fixed_pt`` layer.
+
+    Vars
+    ----
+    v (N,) and m (d,) alias the inner DMP's membrane and memory.
+    """
+
+    def __init__(
+        self,
+        *,
+        weights_f: np.ndarray,
+        weights_x: np.ndarray,
+        weights_m: np.ndarray,
+        bias: float | np.ndarray = 0.0,
+        bias_x: float = 0.0,
+        theta: float = 40.0,
+        beta: float = 0.5,
+        vth: float = 1.0,
+        reset: str = "hard",
+        dilation: int = 1,
+        num_message_bits: int = 0,
+        name: str | None = None,
+        log_config: LogConfig | None = None,
+        _fixed: FixedDMPParams | None = None,
+    ) -> None:
+        if _fixed is None:
+            params = DMPLayerParams(
+                weights_f=weights_f,
+                weights_x=weights_x,
+                weights_m=weights_m,
+                bias=bias,
+                bias_x=bias_x,
+                theta=theta,
+                beta=beta,
+                vth=vth,
+                reset=reset,
+                dilation=dilation,
+            )
+            num_message_bits = check_int("num_message_bits", num_message_bits, 0, 24)
+            numeric = "float"
+        else:
+            params = _fixed
+            num_message_bits = _fixed.num_message_bits
+            numeric = "fixed"
+        super().__init__(
+            params=params,
+            numeric=numeric,
+            num_message_bits=num_message_bits,
+            name=name,
+            log_config=log_config,
+        )
+        self.s_in = InPort(shape=(params.m_in,))
+        self.s_out = OutPort(shape=(params.n,))
+        self.v = Var(shape=(params.n,), init=0)
+        self.m = Var(shape=(params.order,), init=0)
+
+    @classmethod
+    def from_fixed(
+        cls,
+        params: FixedDMPParams,
+        *,
+        name: str | None = None,
+        log_config: LogConfig | None = None,
+    ) -> DMPLayer:
+        """The bit-accurate layer from :func:`lava_dmp.convert.convert_layer`."""
+        if not isinstance(params, FixedDMPParams):
+            raise ValueError(
+                "params: expected FixedDMPParams from lava_dmp.convert."
+                f"convert_layer, got {type(params).__name__}"
+            )
+        return cls(
+            weights_f=None,
+            weights_x=None,
+            weights_m=None,
+            name=name,
+            log_config=log_config,
+            _fixed=params,
+        )
+
+    @property
+    def params(self) -> DMPLayerParams | FixedDMPParams:
+        """The layer's parameters (float or fixed)."""
+        return self.proc_params["params"]
