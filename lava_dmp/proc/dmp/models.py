@@ -26,7 +26,7 @@ class AbstractPyDMPModel(PyLoihiProcessModel):
         super().__init__(proc_params)
         if proc_params["numeric"] != self.numeric:
             raise ValueError(
-                f"DMP '{proc_params._parameters.get('name', '')}': this process "
+                "DMP: this process "
                 f"was built from {proc_params['numeric']} parameters but the run "
                 f"config selected the {self.numeric} model "
                 f"({type(self).__name__}). Build fixed_pt processes with "

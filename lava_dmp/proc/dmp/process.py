@@ -72,6 +72,10 @@ class DMP(AbstractProcess):
     (``B_bar / d_s``), weights_m, p (``W_m A_bar``), nu (``W_m b_bar``).
     """
 
+    # Lava's __del__ reads _runtime; a constructor that refuses its arguments
+    # raises before AbstractProcess.__init__ sets it.
+    _runtime = None
+
     def __init__(
         self,
         *,

@@ -52,6 +52,10 @@ class DMPLayer(AbstractProcess):
     v (N,) and m (d,) alias the inner DMP's membrane and memory.
     """
 
+    # Lava's __del__ reads _runtime; a constructor that refuses its arguments
+    # raises before AbstractProcess.__init__ sets it.
+    _runtime = None
+
     def __init__(
         self,
         *,

@@ -46,6 +46,10 @@ class LMU(AbstractProcess):
     m (d,), xsum (1,), k (1,), a_bar (d, d), b_bar (d,) (``B_bar / d_s``).
     """
 
+    # Lava's __del__ reads _runtime; a constructor that refuses its arguments
+    # raises before AbstractProcess.__init__ sets it.
+    _runtime = None
+
     def __init__(
         self,
         *,
