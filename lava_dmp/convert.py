@@ -54,6 +54,7 @@ __all__ = [
     "FixedDMPParams",
     "ConversionReport",
     "convert_layer",
+    "convert_readout",
     "REFERENCE_INPUT_GAIN",
 ]
 
@@ -543,3 +544,25 @@ def convert_layer(
         memory_peak=float(np.max(np.abs(m_float))),
     )
     return fixed, report
+
+
+def convert_readout(
+    weights: np.ndarray,
+    bias: np.ndarray | float = 0.0,
+    fmt: FixedPointFormat | None = None,
+    weight_exp: int | None = None,
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Integer Dense mantissas, exponent and bias of a readout on spikes.
+
+    ``weights`` has shape ``(C, N)``; scores come out at ``fmt.v_frac``
+    fractional bits, like every current of a DMP layer.
+    """
+    fmt = fmt or FixedPointFormat()
+    w = np.asarray(weights)
+    if w.ndim != 2 or 0 in w.shape:
+        raise ValueError(f"weights: expected a non-empty (C, N) array, got {w.shape}")
+    w = check_array("weights", w, w.shape)
+    b = np.asarray(bias, dtype=np.float64)
+    b = check_array("bias", np.full(w.shape[0], b) if b.ndim == 0 else b, (w.shape[0],))
+    w_int, w_exp = _dense_mantissas(w, 1.0, fmt, weight_exp)
+    return w_int, w_exp, quantize(b, fmt.v_frac, fmt.acc_bits, "bias")

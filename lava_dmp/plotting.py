@@ -1,0 +1,70 @@
+"""Matplotlib figures: rasters, membrane and memory traces, Legendre bases."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # files, not windows: CLI and CI have no display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from lava_dmp.legendre import legendre_decoder  # noqa: E402
+
+__all__ = ["raster", "plot_network_run", "plot_legendre_basis"]
+
+
+def raster(ax, spikes: np.ndarray, title: str = "", color: str = "k") -> None:
+    """Spike raster of ``spikes`` with shape ``(T, N)``."""
+    t, n = np.nonzero(np.asarray(spikes))
+    ax.scatter(t, n, s=1.5, c=color, marker="|", linewidths=0.6)
+    ax.set_ylabel("neuron")
+    ax.set_ylim(-0.5, spikes.shape[1] - 0.5)
+    ax.set_xlim(0, spikes.shape[0])
+    if title:
+        ax.set_title(title, fontsize=9, loc="left")
+
+
+def plot_network_run(
+    path,
+    inputs: np.ndarray,
+    spikes: list[np.ndarray],
+    v: np.ndarray,
+    m: np.ndarray,
+    v_fixed: np.ndarray | None = None,
+    title: str = "",
+) -> None:
+    """Input, one raster per layer, membrane and memory traces of layer 1."""
+    rows = 3 + len(spikes)
+    fig, axes = plt.subplots(rows, 1, figsize=(9, 1.9 * rows), sharex=True)
+    axes[0].plot(inputs, lw=0.6, c="tab:gray")
+    axes[0].set_ylabel("input")
+    axes[0].set_title(title, fontsize=10, loc="left")
+    for i, s in enumerate(spikes):
+        raster(axes[1 + i], s, f"layer {i + 1} spikes ({int(s.sum())} total)")
+    ax = axes[1 + len(spikes)]
+    for j in range(min(3, v.shape[1])):
+        ax.plot(v[:, j], lw=0.7, label=f"v[{j}] float")
+        if v_fixed is not None:
+            ax.plot(v_fixed[:, j], lw=0.7, ls="--", label=f"v[{j}] fixed")
+    ax.set_ylabel("membrane")
+    ax.legend(fontsize=6, ncol=6, loc="upper right")
+    ax = axes[2 + len(spikes)]
+    ax.plot(m, lw=0.7)
+    ax.set_ylabel("memory m")
+    ax.set_xlabel("time step")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_legendre_basis(path, order: int, points: int = 200) -> None:
+    """The shifted Legendre polynomials that decode the memory window."""
+    r = np.linspace(0, 1, points)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot(r, legendre_decoder(order, r))
+    ax.set_xlabel("relative delay r = delay / theta")
+    ax.set_ylabel("P_i(2r - 1)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
