@@ -25,18 +25,8 @@ def test_real_mnist_test_split():
     images, labels = load_mnist("test")
     assert images.shape == (10000, 28, 28) and images.dtype == np.uint8
     assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-    assert np.bincount(labels).tolist() == [
-        980,
-        1135,
-        1032,
-        1010,
-        982,
-        892,
-        1028,
-        1009,
-        974,
-        1009,
-    ]
+    counts = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    assert np.bincount(labels).tolist() == counts
     raw = (mnist_dir() / "t10k-labels-idx1-ubyte").read_bytes()
     assert hashlib.md5(raw).hexdigest() == "27ae3e4e09519cfbb04c329615203637"
 
