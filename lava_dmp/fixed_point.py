@@ -34,6 +34,7 @@ __all__ = [
     "rshift",
     "round_half_away",
     "saturate",
+    "saturate_int",
     "signed_range",
     "quantize",
     "max_frac_bits",
@@ -65,14 +66,14 @@ def round_half_away(x: np.ndarray) -> np.ndarray:
 def rshift(x: np.ndarray, n: int) -> np.ndarray:
     """Arithmetic shift by ``n`` bits to the right, rounding half away from zero.
 
-    ``n <= 0`` shifts left by ``-n`` (exact).
+    ``n <= 0`` shifts left by ``-n`` (exact). For ``n > 0`` this is
+    ``(x + 2^(n-1) - [x < 0]) >> n`` with a floor shift, which equals
+    ``sign(x) floor((|x| + 2^(n-1)) / 2^n)`` (checked in the tests).
     """
     x = np.asarray(x, dtype=np.int64)
     if n <= 0:
         return np.left_shift(x, -n)
-    half = np.int64(1) << (n - 1)
-    mag = np.right_shift(np.abs(x) + half, n)
-    return np.where(x < 0, -mag, mag)
+    return np.right_shift(x + ((1 << (n - 1)) - (x < 0)), n)
 
 
 def saturate(
@@ -88,7 +89,22 @@ def saturate(
                 f"exceeds {bits}-bit signed [{lo}, {hi}]"
             )
         return x
-    return np.clip(x, lo, hi)
+    return np.core.umath.clip(x, lo, hi)  # the ufunc: np.clip's wrapper is slow
+
+
+def saturate_int(
+    x: int, bits: int, name: str = "value", overflow: str = "saturate"
+) -> int:
+    """:func:`saturate` for one Python integer (fast path for scalars)."""
+    lo, hi = signed_range(bits)
+    if lo <= x <= hi:
+        return x
+    if overflow == "raise":
+        raise OverflowError(
+            f"{name}: fixed-point overflow, value {x} exceeds {bits}-bit signed "
+            f"[{lo}, {hi}]"
+        )
+    return lo if x < lo else hi
 
 
 def quantize(values: np.ndarray, frac_bits: int, bits: int, name: str) -> np.ndarray:

@@ -13,7 +13,13 @@ from lava.magma.core.model.py.type import LavaPyType
 from lava.magma.core.resources import CPU
 from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
 
-from lava_dmp.fixed_point import lif_update, lmu_update, memory_current, saturate
+from lava_dmp.fixed_point import (
+    lif_update,
+    lmu_update,
+    memory_current,
+    saturate,
+    saturate_int,
+)
 from lava_dmp.proc.dmp.process import DMP
 
 
@@ -72,12 +78,14 @@ class PyDMPModelFloat(AbstractPyDMPModel):
 
     def run_spk(self) -> None:
         a_f, a_x = self._receive()
-        self.x[0] = max(0.0, a_x + self.bias_x[0])
-        self.xsum[0] += self.x[0]
+        x = max(0.0, float(a_x) + float(self.bias_x[0]))  # scalars as floats
+        xsum = float(self.xsum[0]) + x
+        self.x[0] = x
         if self.k[0] % self.dilation == 0:
-            self.m[:] = self.a_bar @ self.m + self.b_bar * self.xsum[0]
+            self.m[:] = self.a_bar @ self.m + self.b_bar * xsum
             self.i_m[:] = self.weights_m @ self.m
-            self.xsum[0] = 0.0
+            xsum = 0.0
+        self.xsum[0] = xsum
         self.v[:] = self.beta[0] * self.v + a_f + self.i_m + self.bias
         s = self.v >= self.vth[0]
         if self.reset == "hard":
@@ -129,17 +137,18 @@ class PyDMPModelFixed(AbstractPyDMPModel):
     def run_spk(self) -> None:
         a_f, a_x = self._receive()
         acc, ov = self.acc_bits, self.overflow
-        a_f = np.asarray(a_f, dtype=np.int64)
-        self.x[:] = saturate(max(0, int(a_x) + int(self.bias_x[0])), acc, "x", ov)
-        self.xsum[:] = saturate(self.xsum + self.x, acc, "xsum", ov)
+        # scalars as Python ints: numpy calls on 1-element arrays are slow
+        x = saturate_int(max(0, int(a_x) + int(self.bias_x[0])), acc, "x", ov)
+        xsum = saturate_int(int(self.xsum[0]) + x, acc, "xsum", ov)
+        self.x[0] = x
         if self.k[0] % self.dilation == 0:
             i_m = memory_current(
-                self.m, self.xsum[0], self.p, self.nu, self.sh["p"], self.sh["nu"]
+                self.m, xsum, self.p, self.nu, self.sh["p"], self.sh["nu"]
             )
             self.i_m[:] = saturate(i_m, acc, "i_m", ov)
             self.m[:] = lmu_update(
                 self.m,
-                self.xsum[0],
+                xsum,
                 self.a_bar,
                 self.b_bar,
                 self.sh["a"],
@@ -147,8 +156,10 @@ class PyDMPModelFixed(AbstractPyDMPModel):
                 self.m_bits,
                 ov,
             )
-            self.xsum[0] = 0
-        i = saturate(saturate(a_f, acc, "i_f", ov) + self.i_m + self.bias, acc, "i", ov)
+            xsum = 0
+        self.xsum[0] = xsum
+        i_f = saturate(a_f, acc, "i_f", ov)
+        i = saturate(i_f + self.i_m + self.bias, acc, "i", ov)
         v, s = lif_update(
             self.v, i, int(self.dv[0]), int(self.vth[0]), self.reset, self.v_bits, ov
         )
