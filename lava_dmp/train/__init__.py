@@ -1,0 +1,1 @@
+"""Training DMP networks with PyTorch / lava-dl (imports torch)."""

@@ -1,0 +1,198 @@
+"""lava-dl SLAYER blocks for DMP networks, tensors ``[batch, channels, time]``.
+
+A slayer ``Neuron`` only sees the synapse output, so the DMP block uses a
+synapse of ``N + 1`` outputs whose last row is ``w_x`` (the scalar drive) and a
+:class:`DMPNeuron` that holds ``W_m``, the biases and the Legendre kernel. As
+in the authors' reference the membrane integrates ``v = beta v + g I`` with
+input gain ``g`` (0.5 and ``beta = 0.5`` by default); export folds ``g`` into
+the weights (:func:`lava_dmp.convert.convert_layer` with ``input_gain``).
+"""
+
+from __future__ import annotations
+
+import torch
+from lava.lib.dl.slayer.block.base import AbstractDense
+from lava.lib.dl.slayer.neuron.base import Neuron
+from lava.lib.dl.slayer.synapse import Dense as DenseSynapse
+
+from lava_dmp.convert import REFERENCE_INPUT_GAIN, DMPLayerParams
+from lava_dmp.train.lif import lif_sequence
+from lava_dmp.train.memory import legendre_kernel, memory_current_fft
+from lava_dmp.validation import check_choice, check_int, check_positive, check_real
+
+__all__ = ["DMPNeuron", "DMPDense", "Readout"]
+
+
+class DMPNeuron(Neuron):
+    r"""DMP neurons for slayer: input ``(B, N+1, T)``, spikes ``(B, N, T)``.
+
+    .. math::
+
+        x &= \max(0, z_N + b_x), \quad I_m = W_m m \ \text{(FFT over all T)} \\
+        v[t] &= \beta v[t-1] + g (z_{:N}[t] + I_m[t] + b), \ s = H(v - v_{th})
+
+    Hard (default) or soft reset; sigmoid surrogate of slope ``slope``.
+    """
+
+    def __init__(
+        self,
+        num_neurons: int,
+        order: int,
+        theta: float,
+        beta: float = 0.5,
+        input_gain: float = REFERENCE_INPUT_GAIN,
+        vth: float = 1.0,
+        reset: str = "hard",
+        slope: float = 4.0,
+        dilation: int = 1,
+        init_std: float = 0.02,
+        persistent_state: bool = False,
+    ) -> None:
+        super().__init__(
+            threshold=vth,
+            w_scale=1 << 12,
+            s_scale=1 << 12,
+            persistent_state=persistent_state,
+        )
+        self.num_neurons = check_int("num_neurons", num_neurons, minimum=1)
+        self.shape = (self.num_neurons,)
+        self.order = check_int("order", order, minimum=1)
+        self.theta = check_positive("theta", theta)
+        self.beta = check_real("beta", beta, 0.0, 1.0)
+        self.input_gain = check_positive("input_gain", input_gain)
+        self.vth = check_positive("vth", vth)
+        self.reset = check_choice("reset", reset, ("hard", "soft"))
+        self.slope = check_positive("slope", slope)
+        self.dilation = check_int("dilation", dilation, minimum=1)
+        self.weights_m = torch.nn.Parameter(torch.randn(num_neurons, order) * init_std)
+        self.bias = torch.nn.Parameter(torch.zeros(num_neurons))
+        self.bias_x = torch.nn.Parameter(torch.zeros(()))
+        self._kernel: torch.Tensor | None = None
+
+    def kernel(self, steps: int, like: torch.Tensor) -> torch.Tensor:
+        """Legendre impulse response for ``steps`` (cached, grown on demand)."""
+        coarse = -(-(steps + self.dilation - 1) // self.dilation)
+        k = self._kernel
+        if k is None or k.shape[0] < coarse or k.dtype != like.dtype:
+            h = legendre_kernel(self.order, self.theta, steps, self.dilation)
+            self._kernel = torch.as_tensor(h, dtype=like.dtype, device=like.device)
+        return self._kernel
+
+    @property
+    def device_params(self) -> dict:
+        return {
+            "type": "DMP",
+            "order": self.order,
+            "theta": self.theta,
+            "beta": self.beta,
+            "vth": self.vth,
+            "reset": self.reset,
+            "dilation": self.dilation,
+            "input_gain": self.input_gain,
+        }
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if z.dim() != 3 or z.shape[1] != self.num_neurons + 1:
+            raise ValueError(
+                f"input: expected (batch, {self.num_neurons + 1}, time), got "
+                f"{tuple(z.shape)}"
+            )
+        a_f, a_x = z[:, :-1], z[:, -1]
+        x = torch.relu(a_x + self.bias_x)  # (B, T)
+        h = self.kernel(z.shape[-1], z)
+        i_m = memory_current_fft(x, self.weights_m.to(z.dtype), h, self.dilation)
+        current = a_f.permute(2, 0, 1) + i_m.transpose(0, 1) + self.bias
+        spikes, _ = lif_sequence(
+            self.input_gain * current, self.beta, self.vth, self.reset, self.slope
+        )
+        return spikes.permute(1, 2, 0)
+
+
+class DMPDense(AbstractDense):
+    """Dense DMP block: ``s_in (B, M, T)`` to spikes ``(B, N, T)``.
+
+    ``delay_shift=True`` (default) adds the one-step synaptic delay of a Lava
+    ``DMPLayer``. It delays the synaptic current (the neuron sees
+    ``W s[t-1]``, zero at ``t = 0``) rather than the output spikes as slayer's
+    CUBA blocks do: the neurons then run from step 0 with zero input, biases
+    and memory included, exactly as the Lava layer does, so spikes agree step
+    for step (also with a memory update period ``d_s > 1``).
+    """
+
+    def __init__(
+        self,
+        in_neurons: int,
+        out_neurons: int,
+        order: int,
+        theta: float,
+        weight_scale: int = 1,
+        weight_norm: bool = False,
+        pre_hook_fx=None,
+        delay_shift: bool = True,
+        init_std: float = 0.02,
+        **neuron_kwargs,
+    ) -> None:
+        neuron_params = dict(
+            order=order, theta=theta, init_std=init_std, **neuron_kwargs
+        )
+        super().__init__(
+            neuron_params,
+            in_neurons,
+            out_neurons,
+            weight_scale,
+            weight_norm,
+            pre_hook_fx,
+            delay=False,
+            delay_shift=delay_shift,
+        )
+        self.neuron = DMPNeuron(out_neurons, **neuron_params)
+        self.synapse = DenseSynapse(
+            in_neurons, out_neurons + 1, weight_scale, weight_norm, pre_hook_fx
+        )
+        torch.nn.init.normal_(self.synapse.weight, 0.0, init_std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.synapse(x)
+        if self.delay_shift:
+            z = torch.nn.functional.pad(z[..., :-1], (1, 0))
+        return self.neuron(z)
+
+    def layer_params(self) -> DMPLayerParams:
+        """The block as float :class:`DMPLayerParams` (``v = beta v + g I`` form;
+        fold ``input_gain`` when converting)."""
+        w = self.synapse.weight.detach().reshape(self.synapse.weight.shape[:2])
+        w = w.double().cpu().numpy()
+        n = self.neuron
+        return DMPLayerParams(
+            weights_f=w[:-1],
+            weights_x=w[-1],
+            weights_m=n.weights_m.detach().double().cpu().numpy(),
+            bias=n.bias.detach().double().cpu().numpy(),
+            bias_x=float(n.bias_x.detach()),
+            theta=n.theta,
+            beta=n.beta,
+            vth=n.vth,
+            reset=n.reset,
+            dilation=n.dilation,
+        )
+
+
+class Readout(torch.nn.Module):
+    """Non-spiking linear readout averaged over time: ``(B, N, T)`` to ``(B, C)``.
+
+    ``mode='mean'`` averages ``W s[t] + b`` over all steps (the reference);
+    ``mode='last'`` uses the last step only (the paper's gradient analysis).
+    """
+
+    def __init__(
+        self, in_neurons: int, classes: int, init_std: float = 0.02, mode: str = "mean"
+    ) -> None:
+        super().__init__()
+        self.mode = check_choice("mode", mode, ("mean", "last"))
+        self.linear = torch.nn.Linear(in_neurons, classes)
+        torch.nn.init.normal_(self.linear.weight, 0.0, init_std)
+        torch.nn.init.zeros_(self.linear.bias)
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        feats = s.mean(dim=-1) if self.mode == "mean" else s[..., -1]
+        return self.linear(feats)

@@ -1,0 +1,102 @@
+r"""Leaky integrate-and-fire over a whole sequence, with a linear-time backward.
+
+Forward, per step ``t`` (time-major tensors ``(T, ...)``):
+
+.. math::
+
+    v[t] = \beta\, \hat v[t-1] + I[t], \quad s[t] = H(v[t] - v_{th}), \quad
+    \hat v[t] = v[t] (1 - s[t]) \ \text{(hard)} \ \text{or}\
+    v[t] - v_{th} s[t] \ \text{(soft)}
+
+Backward uses the surrogate ``ds/dv = a sig(a (v - vth)) (1 - sig(a (v - vth)))``
+(sigmoid of slope ``a``, 4 in the reference) and no gradient through the
+reset's spike (the reference's detached reset), so
+
+.. math::
+
+    g_v[t] = g_s[t]\, \sigma'(v[t]) + \beta\, g_v[t+1]\, r[t], \quad
+    g_I[t] = g_v[t],
+
+with ``r[t] = 1 - s[t]`` (hard) or ``1`` (soft). The surrogate of all steps is
+computed at once; only the two-term recurrence runs step by step, over views
+of contiguous time-major tensors, so both passes are linear in ``T``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["lif_sequence", "LIFSequence"]
+
+
+class LIFSequence(torch.autograd.Function):
+    """Autograd function of :func:`lif_sequence`."""
+
+    @staticmethod
+    def forward(
+        ctx, current: torch.Tensor, beta: float, vth: float, hard: bool, slope: float
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        current = current.contiguous()
+        spikes = torch.empty_like(current)
+        volts = torch.empty_like(current)
+        v = torch.zeros_like(current[0])
+        for t in range(current.shape[0]):
+            v = beta * v + current[t]
+            volts[t] = v
+            s = (v >= vth).to(current.dtype)
+            spikes[t] = s
+            v = v * (1.0 - s) if hard else v - vth * s
+        ctx.save_for_backward(volts, spikes)
+        ctx.beta, ctx.vth, ctx.hard, ctx.slope = beta, vth, hard, slope
+        ctx.mark_non_differentiable(volts)
+        return spikes, volts
+
+    @staticmethod
+    def backward(ctx, grad_spikes: torch.Tensor, _grad_volts: torch.Tensor):
+        volts, spikes = ctx.saved_tensors
+        sig = torch.sigmoid(ctx.slope * (volts - ctx.vth))
+        surrogate = grad_spikes.contiguous() * (ctx.slope * sig * (1.0 - sig))
+        keep = (1.0 - spikes) * ctx.beta if ctx.hard else None
+        grad = torch.empty_like(surrogate)
+        g = torch.zeros_like(surrogate[0])
+        for t in range(surrogate.shape[0] - 1, -1, -1):
+            g = surrogate[t] + (g * keep[t] if ctx.hard else g * ctx.beta)
+            grad[t] = g
+        return grad, None, None, None, None
+
+
+def lif_sequence(
+    current: torch.Tensor,
+    beta: float = 0.5,
+    vth: float = 1.0,
+    reset: str = "hard",
+    slope: float = 4.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Spikes and membrane of an LIF population over a whole sequence.
+
+    Parameters
+    ----------
+    current : torch.Tensor
+        Input current, time-major ``(T, ...)``.
+    beta, vth : float
+        Membrane decay and threshold.
+    reset : str
+        ``'hard'`` or ``'soft'``.
+    slope : float
+        Sigmoid surrogate slope.
+
+    Returns
+    -------
+    (spikes, v) with the shape of ``current``; ``v`` is before reset and
+    carries no gradient.
+    """
+    if reset not in ("hard", "soft"):
+        raise ValueError(f"reset: must be 'hard' or 'soft', got {reset!r}")
+    if current.dim() < 1 or current.shape[0] < 1:
+        raise ValueError(
+            f"current: expected a time-major tensor (T, ...), got "
+            f"shape {tuple(current.shape)}"
+        )
+    return LIFSequence.apply(
+        current, float(beta), float(vth), reset == "hard", float(slope)
+    )
