@@ -45,9 +45,9 @@ def dmp_network(numeric: str, steps: int):
     ]
     if numeric == "fixed":
         layers = [convert_layer(p)[0] for p in layers]
-        net = build_network(layers, _inputs(steps))
+        net = build_network(layers, _inputs(steps), sinks=False)
     else:
-        net = build_network(layers, _inputs(steps).astype(float))
+        net = build_network(layers, _inputs(steps).astype(float), sinks=False)
     return net.layers[0]
 
 

@@ -35,6 +35,7 @@ def build_network(
     | tuple[np.ndarray, int, np.ndarray]
     | None = None,
     num_message_bits: int = 0,
+    sinks: bool = True,
 ) -> LavaDMPNetwork:
     """Source -> DMPLayer x L (-> Dense -> Readout), with a spike sink per layer.
 
@@ -52,6 +53,9 @@ def build_network(
         step later).
     num_message_bits : int
         Graded input width of the first float layer (fixed layers carry it).
+    sinks : bool
+        Record each layer's spikes in a RingBuffer sink (one more Lava process
+        per layer; benchmarks leave them out).
     """
     if not layers:
         raise ValueError("layers: expected at least one layer")
@@ -68,7 +72,8 @@ def build_network(
     steps = inputs.shape[0]
     data = inputs.T.astype(np.int32 if fixed else np.float64)
     source = Source(data=data.copy())
-    procs, sinks, prev = [], [], source.s_out
+    record = sinks
+    procs, sink_procs, prev = [], [], source.s_out
     for idx, p in enumerate(layers):
         if p.m_in != prev.shape[0]:
             raise ValueError(
@@ -91,11 +96,12 @@ def build_network(
                 dilation=p.dilation,
                 num_message_bits=num_message_bits if idx == 0 else 0,
             )
-        sink = Sink(shape=(p.n,), buffer=steps)
         prev.connect(layer.s_in)
-        layer.s_out.connect(sink.a_in)
+        if record:
+            sink = Sink(shape=(p.n,), buffer=steps)
+            layer.s_out.connect(sink.a_in)
+            sink_procs.append(sink)
         procs.append(layer)
-        sinks.append(sink)
         prev = layer.s_out
     ro = dense = None
     if readout is not None:
@@ -112,4 +118,4 @@ def build_network(
         ro = Readout(shape=(w.shape[0],), bias=b, t_start=len(layers) + 1)
         prev.connect(dense.s_in)
         dense.a_out.connect(ro.a_in)
-    return LavaDMPNetwork(source, procs, sinks, ro, dense)
+    return LavaDMPNetwork(source, procs, sink_procs, ro, dense)
