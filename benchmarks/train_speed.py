@@ -21,6 +21,7 @@ import torch
 from lava.lib.dl import slayer
 
 from lava_dmp.train.blocks import DMPDense, Readout
+from lava_dmp.train.cpu import tune_allocator
 
 SHAPES = {
     "shd": dict(sizes=(140, 128, 128, 20), steps=100, batch=128, order=10, theta=40.0),
@@ -92,6 +93,7 @@ def main() -> None:
     ap.add_argument("--json", default="benchmarks/train_speed.json")
     args = ap.parse_args()
     torch.set_num_threads(2)
+    allocator = tune_allocator()  # applies to all three networks alike
     torch.manual_seed(0)
     rows = []
     for name in args.shapes:
@@ -129,6 +131,7 @@ def main() -> None:
             {
                 "benchmark": "train_speed",
                 "threads": 2,
+                "tuned_allocator": allocator,
                 "reps": args.reps,
                 "machine": platform.platform(),
                 "rows": rows,

@@ -97,7 +97,9 @@ class DMPNeuron(Neuron):
                 f"input: expected (batch, {self.num_neurons + 1}, time), got "
                 f"{tuple(z.shape)}"
             )
-        a_f, a_x = z[:, :-1], z[:, -1]
+        # split, not slicing: its backward concatenates instead of zero-filling
+        a_f, a_x = torch.split(z, [self.num_neurons, 1], dim=1)
+        a_x = a_x[:, 0]
         x = torch.relu(a_x + self.bias_x)  # (B, T)
         h = self.kernel(z.shape[-1], z)
         i_m = memory_current_fft(x, self.weights_m.to(z.dtype), h, self.dilation)

@@ -33,35 +33,37 @@ class LIFSequence(torch.autograd.Function):
     """Autograd function of :func:`lif_sequence`."""
 
     @staticmethod
-    def forward(
-        ctx, current: torch.Tensor, beta: float, vth: float, hard: bool, slope: float
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(ctx, current, beta, vth, hard, slope):
         current = current.contiguous()
-        spikes = torch.empty_like(current)
         volts = torch.empty_like(current)
+        fired = torch.empty(current.shape, dtype=torch.bool, device=current.device)
         v = torch.zeros_like(current[0])
-        for t in range(current.shape[0]):
-            v = beta * v + current[t]
-            volts[t] = v
-            s = (v >= vth).to(current.dtype)
-            spikes[t] = s
-            v = v * (1.0 - s) if hard else v - vth * s
+        for t in range(current.shape[0]):  # three kernels per step, no copies
+            torch.add(current[t], v, alpha=beta, out=volts[t])
+            torch.ge(volts[t], vth, out=fired[t])
+            if hard:
+                v = volts[t].masked_fill(fired[t], 0.0)
+            else:
+                v = volts[t] - vth * fired[t]
+        spikes = fired.to(current.dtype)
         ctx.save_for_backward(volts, spikes)
         ctx.beta, ctx.vth, ctx.hard, ctx.slope = beta, vth, hard, slope
         ctx.mark_non_differentiable(volts)
         return spikes, volts
 
     @staticmethod
-    def backward(ctx, grad_spikes: torch.Tensor, _grad_volts: torch.Tensor):
+    def backward(ctx, grad_spikes, _grad_volts):
         volts, spikes = ctx.saved_tensors
         sig = torch.sigmoid(ctx.slope * (volts - ctx.vth))
         surrogate = grad_spikes.contiguous() * (ctx.slope * sig * (1.0 - sig))
-        keep = (1.0 - spikes) * ctx.beta if ctx.hard else None
+        if ctx.hard:
+            keep = (1.0 - spikes) * ctx.beta
+        else:
+            keep = torch.full_like(surrogate[0], ctx.beta).expand_as(surrogate)
         grad = torch.empty_like(surrogate)
-        g = torch.zeros_like(surrogate[0])
-        for t in range(surrogate.shape[0] - 1, -1, -1):
-            g = surrogate[t] + (g * keep[t] if ctx.hard else g * ctx.beta)
-            grad[t] = g
+        grad[-1] = surrogate[-1]
+        for t in range(surrogate.shape[0] - 2, -1, -1):  # one kernel per step
+            torch.addcmul(surrogate[t], grad[t + 1], keep[t], out=grad[t])
         return grad, None, None, None, None
 
 

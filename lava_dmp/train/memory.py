@@ -28,11 +28,27 @@ def legendre_kernel(
     return impulse_response(a_bar, b_bar / dilation, coarse)
 
 
+def _fft_size(n: int) -> int:
+    """Smallest ``2^a 3^b 5^c >= n`` (sizes pocketfft transforms fast)."""
+    best = 1 << int(np.ceil(np.log2(n)))
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            size = p35
+            while size < n:
+                size *= 2
+            best = min(best, size)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 def causal_conv_fft(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """``y[b, k, n] = sum_{j<=k} kernel[j, n] x[b, k-j]``; x ``(B, T)``,
     kernel ``(T, N)``, result ``(B, T, N)``."""
     steps = x.shape[1]
-    size = 1 << int(np.ceil(np.log2(2 * steps)))
+    size = _fft_size(2 * steps - 1)
     xf = torch.fft.rfft(x, n=size, dim=1)
     kf = torch.fft.rfft(kernel, n=size, dim=0)
     return torch.fft.irfft(xf[:, :, None] * kf[None], n=size, dim=1)[:, :steps]
@@ -65,7 +81,8 @@ def memory_current_fft(
     """
     batch, steps = x.shape
     if dilation == 1:
-        return causal_conv_fft(x, h[:steps] @ weights_m.T)
+        # convolve the d memory channels (d << N), then project with W_m
+        return causal_conv_fft(x, h[:steps]) @ weights_m.T
     # refresh at k % d_s == 0 over x[k-d_s+1..k]: d_s - 1 zeros in front make
     # every update period one consecutive block of d_s
     front = dilation - 1
@@ -73,7 +90,7 @@ def memory_current_fft(
     back = coarse * dilation - front - steps
     padded = torch.nn.functional.pad(x, (front, back))
     sums = padded.reshape(batch, coarse, dilation).sum(dim=2)
-    current = causal_conv_fft(sums, h[:coarse] @ weights_m.T)  # (B, coarse, N)
+    current = causal_conv_fft(sums, h[:coarse]) @ weights_m.T  # (B, coarse, N)
     held = current.repeat_interleave(dilation, dim=1)
     held = torch.nn.functional.pad(held, (0, 0, dilation - 1, 0))
     return held[:, front : front + steps]
