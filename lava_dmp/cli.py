@@ -40,6 +40,38 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo, "outputs/demo")
     demo.add_argument("--index", type=int, default=0, help="MNIST test digit index")
     demo.add_argument("--seed", type=int, default=0, help="weight seed")
+
+    tr = sub.add_parser("train", help="train a DMP network (S-MNIST / PS-MNIST)")
+    _common(tr, "outputs/train")
+    tr.add_argument("--task", default="smnist", choices=("smnist", "psmnist"))
+    tr.add_argument(
+        "--sizes",
+        default="1,200,200,10",
+        help="comma-separated layer sizes (default 1,200,200,10)",
+    )
+    tr.add_argument("--order", type=int, default=20, help="memory order d")
+    tr.add_argument("--theta", type=float, default=300.0, help="memory window")
+    tr.add_argument("--dilation", type=int, default=1, help="memory update period")
+    tr.add_argument("--optimizer", default="adam", choices=("adam", "adamw"))
+    tr.add_argument("--lr", type=float, default=1e-3)
+    tr.add_argument("--weight-decay", type=float, default=0.0)
+    tr.add_argument("--epochs", type=int, default=50)
+    tr.add_argument("--batch-size", type=int, default=128)
+    tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--perm-seed", type=int, default=0, help="PS-MNIST permutation")
+    tr.add_argument("--limit-train", type=int, default=None)
+    tr.add_argument("--limit-test", type=int, default=None)
+    tr.add_argument("--max-minutes", type=float, default=None)
+    tr.add_argument("--threads", type=int, default=2)
+    tr.add_argument(
+        "--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt"
+    )
+    tr.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    ev = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
+    _common(ev, "outputs/evaluate")
+    ev.add_argument("checkpoint")
+    ev.add_argument("--limit-test", type=int, default=None)
     return parser
 
 
@@ -65,6 +97,61 @@ def _print_demo(summary: dict) -> None:
     print(f"  figure: {summary['figure']}")
 
 
+def _train(args) -> dict:
+    from lava_dmp.train.model import NetConfig
+    from lava_dmp.train.trainer import TrainConfig, train
+
+    sizes = tuple(int(v) for v in args.sizes.split(","))
+    net = NetConfig(
+        sizes=sizes, order=args.order, theta=args.theta, dilation=args.dilation
+    )
+    cfg = TrainConfig(
+        task=args.task,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        optimizer=args.optimizer,
+        weight_decay=args.weight_decay,
+        seed=args.seed,
+        perm_seed=args.perm_seed,
+        limit_train=args.limit_train,
+        limit_test=args.limit_test,
+        max_minutes=args.max_minutes,
+        threads=args.threads,
+    )
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+    return train(
+        net,
+        cfg,
+        args.output,
+        resume=args.resume,
+        data_dir=args.data_dir,
+        progress=not args.no_progress,
+        log=log,
+    )
+
+
+def _evaluate(args) -> dict:
+    from lava_dmp.train.data import SequentialMNIST
+    from lava_dmp.train.model import DMPNet, NetConfig
+    from lava_dmp.train.trainer import evaluate, load_checkpoint
+
+    state = load_checkpoint(args.checkpoint)
+    net = DMPNet(NetConfig(**state["net"]))
+    net.load_state_dict(state["model"])
+    tr = state["train"]
+    test = SequentialMNIST(
+        "test", tr["task"], tr["perm_seed"], args.limit_test, args.data_dir
+    )
+    return {
+        "checkpoint": args.checkpoint,
+        "task": tr["task"],
+        "epoch": state["epoch"],
+        "samples": len(test),
+        "test_acc": evaluate(net, test),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -76,6 +163,20 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(summary))
             else:
                 _print_demo(summary)
+        elif args.command == "train":
+            summary = _train(args)
+        elif args.command == "evaluate":
+            summary = _evaluate(args)
+        if args.command in ("train", "evaluate"):
+            if args.json:
+                print(json.dumps(summary))
+            else:
+                print(
+                    f"lava-dmp {args.command}: "
+                    + ", ".join(
+                        f"{k}={v}" for k, v in summary.items() if k != "history"
+                    )
+                )
     except (FileNotFoundError, ValueError) as err:
         print(f"lava-dmp {args.command}: error: {err}", file=sys.stderr)
         return 2

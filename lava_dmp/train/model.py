@@ -1,0 +1,107 @@
+"""A stack of DMP blocks with a time-averaged readout, and its bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+
+from lava_dmp.train.blocks import DMPDense, Readout
+from lava_dmp.validation import check_int, check_positive
+
+__all__ = ["NetConfig", "DMPNet"]
+
+
+@dataclass
+class NetConfig:
+    """Sizes and DMP hyper-parameters (defaults: the paper's S-MNIST row I)."""
+
+    sizes: tuple[int, ...] = (1, 200, 200, 10)
+    order: int = 20
+    theta: float = 300.0
+    beta: float = 0.5
+    input_gain: float = 0.5
+    vth: float = 1.0
+    reset: str = "hard"
+    slope: float = 4.0
+    dilation: int = 1
+    init_std: float = 0.02
+    init: str = "fan_in"
+    readout: str = "mean"
+
+    def __post_init__(self) -> None:
+        self.sizes = tuple(int(s) for s in self.sizes)
+        if len(self.sizes) < 3:
+            raise ValueError(
+                f"sizes: need input, >= 1 hidden and output sizes, got {self.sizes}"
+            )
+        for s in self.sizes:
+            check_int("sizes", s, minimum=1)
+        check_int("order", self.order, minimum=1)
+        check_positive("theta", self.theta)
+        if self.init not in ("reference", "fan_in"):
+            raise ValueError(
+                f"init: must be 'reference' or 'fan_in', got {self.init!r}"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class DMPNet(torch.nn.Module):
+    """``[batch, M, T]`` to class scores ``[batch, C]``: DMP blocks + readout."""
+
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        s = cfg.sizes
+
+        def std(fan_in: int) -> float:
+            # 'reference': one std everywhere (0.02 in the authors' code);
+            # 'fan_in': init_std * 100 / sqrt(fan_in), so that a 1-input layer
+            # on grey levels starts spiking (the reference init leaves a
+            # 1-200-200 network silent with vth = 1 and no gradient reaches it)
+            if cfg.init == "reference":
+                return cfg.init_std
+            return cfg.init_std * 100.0 / fan_in**0.5
+
+        self.blocks = torch.nn.ModuleList(
+            [
+                DMPDense(
+                    m,
+                    n,
+                    cfg.order,
+                    cfg.theta,
+                    init_std=std(m),
+                    beta=cfg.beta,
+                    input_gain=cfg.input_gain,
+                    vth=cfg.vth,
+                    reset=cfg.reset,
+                    slope=cfg.slope,
+                    dilation=cfg.dilation,
+                )
+                for m, n in zip(s[:-2], s[1:-1])
+            ]
+        )
+        self.readout = Readout(s[-2], s[-1], init_std=std(s[-2]), mode=cfg.readout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 3 or x.shape[1] != self.cfg.sizes[0]:
+            raise ValueError(
+                f"input: expected (batch, {self.cfg.sizes[0]}, time), "
+                f"got {tuple(x.shape)}"
+            )
+        if not torch.isfinite(x).all():
+            raise ValueError("input: contains NaN or infinite values")
+        for block in self.blocks:
+            x = block(x)
+        return self.readout(x)
+
+    def param_counts(self) -> dict[str, int]:
+        """The paper's count (M N + N d + d^2 + d + M per layer, weights only,
+        frozen Abar and Bbar counted, plus N C) and PyTorch's trainable count."""
+        s, d = self.cfg.sizes, self.cfg.order
+        paper = sum(m * n + n * d + d * d + d + m for m, n in zip(s[:-2], s[1:-1]))
+        paper += s[-2] * s[-1]
+        torch_count = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        return {"paper": paper, "pytorch": torch_count}

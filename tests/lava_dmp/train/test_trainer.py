@@ -1,0 +1,83 @@
+"""Checkpoints, exact resume and bad input of the training loop (real MNIST)."""
+
+import pytest
+import torch
+
+from lava_dmp.train.model import DMPNet, NetConfig
+from lava_dmp.train.trainer import TrainConfig, load_checkpoint, train
+from tests.lava_dmp.datasets.test_mnist import needs_mnist
+
+NET = NetConfig(sizes=(1, 12, 10), order=4, theta=60.0, init_std=0.05)
+
+
+def _cfg(**kw):
+    base = dict(
+        task="psmnist",
+        epochs=2,
+        batch_size=16,
+        limit_train=48,
+        limit_test=32,
+        seed=3,
+        perm_seed=5,
+    )
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def _quiet(msg):
+    pass
+
+
+@needs_mnist
+def test_resume_after_interrupted_epoch_gives_same_weights(tmp_path):
+    straight = train(NET, _cfg(), tmp_path / "a", progress=False, log=_quiet)
+    assert straight["stop_reason"] == "done"
+    b = tmp_path / "b"
+    train(NET, _cfg(epochs=1), b, progress=False, log=_quiet)
+    first = (b / "checkpoint.pt").read_bytes()
+    # interrupted inside epoch 2 by the time budget: nothing written
+    cut = train(NET, _cfg(max_minutes=1e-9), b, resume=True, progress=False, log=_quiet)
+    assert cut["stop_reason"] == "max_minutes"
+    assert (b / "checkpoint.pt").read_bytes() == first
+    train(NET, _cfg(), b, resume=True, progress=False, log=_quiet)
+    wa = load_checkpoint(tmp_path / "a" / "checkpoint.pt")["model"]
+    wb = load_checkpoint(b / "checkpoint.pt")["model"]
+    assert wa.keys() == wb.keys()
+    for k in wa:
+        assert torch.equal(wa[k], wb[k]), k
+    state = load_checkpoint(b / "checkpoint.pt")
+    assert state["epoch"] == 2 and state["permutation"] is not None
+
+
+@needs_mnist
+def test_corrupt_checkpoint_is_refused_and_kept(tmp_path):
+    (tmp_path / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="checkpoint: .* corrupt"):
+        train(NET, _cfg(), tmp_path, resume=True, progress=False, log=_quiet)
+    assert (tmp_path / "checkpoint.pt").read_bytes() == b"not a checkpoint"
+
+
+def test_bad_inputs():
+    net = DMPNet(NET)
+    with pytest.raises(ValueError, match="input: expected"):
+        net(torch.zeros(2, 3, 10))
+    with pytest.raises(ValueError, match="NaN"):
+        net(torch.full((2, 1, 10), float("nan")))
+    with pytest.raises(ValueError, match="task"):
+        TrainConfig(task="cifar")
+    with pytest.raises(ValueError, match="sizes"):
+        NetConfig(sizes=(1, 10))
+
+
+def test_paper_parameter_counts():
+    # Table 1 of the paper: S-MNIST DMP I/II/peak (d = 20/60/200) 51K/73K/202K
+    counts = [DMPNet(NetConfig(order=d)).param_counts()["paper"] for d in (20, 60, 200)]
+    assert [c // 1000 for c in counts] == [51, 73, 202]
+    shd = DMPNet(NetConfig(sizes=(140, 128, 128, 20), order=10, theta=40.0))
+    assert shd.param_counts()["paper"] // 1000 == 39
+
+
+@needs_mnist
+def test_empty_dataset_refused(tmp_path):
+    with pytest.raises(ValueError, match="limit"):
+        train(NET, _cfg(limit_train=0), tmp_path, progress=False, log=_quiet)
