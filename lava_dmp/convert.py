@@ -384,6 +384,32 @@ def _test_signal(steps: int, amplitude: float, seed: int = 0) -> np.ndarray:
     return amplitude * x
 
 
+def _measured_memory_error(
+    fixed: FixedDMPParams, q, x_max: float, steps: int
+) -> tuple[float, float]:
+    """Largest memory error (real units) of the integer recurrence against the
+    float memory on a band-limited test signal in ``[0, x_max]``, and the float
+    memory's peak."""
+    if steps == 0:
+        return float("nan"), float("nan")
+    fmt, ds, d = fixed.fmt, fixed.dilation, fixed.order
+    x_int = round_half_away(_test_signal(steps, x_max) * 2.0**fmt.v_frac)
+    m_float = dilated_memory(x_int * 2.0**-fmt.v_frac, d, fixed.theta, ds)
+    m_int = np.zeros(d, dtype=np.int64)
+    xsum = np.int64(0)
+    err = 0.0
+    sh = fixed.shifts
+    for k in range(steps):
+        xsum += x_int[k]
+        if k % ds == 0:
+            m_int = lmu_update(
+                m_int, xsum, q.a_int, q.b_int, sh["a"], sh["b"], fmt.m_bits
+            )
+            xsum = np.int64(0)
+        err = max(err, float(np.max(np.abs(m_int * 2.0**-fixed.m_frac - m_float[k]))))
+    return err, float(np.max(np.abs(m_float)))
+
+
 def convert_layer(
     params: DMPLayerParams,
     fmt: FixedPointFormat | None = None,
@@ -418,7 +444,9 @@ def convert_layer(
     weight_exp : int or None
         Dense exponent; ``None`` picks the smallest that fits the weights.
     test_steps : int
-        Length of the test signal for the memory error report.
+        Length of the test signal for the memory error report; 0 skips the
+        measurement (NaN in the report), as the quantised training forward
+        does on every step.
 
     Returns
     -------
@@ -503,22 +531,7 @@ def convert_layer(
         fmt=fmt,
     )
 
-    # Memory error on a test signal: integer recurrence vs float.
-    x_test = _test_signal(test_steps, x_max)
-    x_int = round_half_away(x_test * 2.0**v_frac)
-    m_float = dilated_memory(x_int * 2.0**-v_frac, d, params.theta, ds)
-    m_int = np.zeros(d, dtype=np.int64)
-    xsum = np.int64(0)
-    err = 0.0
-    sh = fixed.shifts
-    for k in range(test_steps):
-        xsum += x_int[k]
-        if k % ds == 0:
-            m_int = lmu_update(
-                m_int, xsum, q.a_int, q.b_int, sh["a"], sh["b"], fmt.m_bits
-            )
-            xsum = np.int64(0)
-        err = max(err, float(np.max(np.abs(m_int * 2.0**-m_frac - m_float[k]))))
+    err, peak = _measured_memory_error(fixed, q, x_max, test_steps)
     report = ConversionReport(
         weight_exp=w_exp,
         m_frac=m_frac,
@@ -541,7 +554,7 @@ def convert_layer(
         spectral_radius_fixed=q.spectral_radius(),
         memory_error_measured=err,
         memory_error_bound=q.error_bound(m_frac, float(bound.sum()), x_max * ds),
-        memory_peak=float(np.max(np.abs(m_float))),
+        memory_peak=peak,
     )
     return fixed, report
 

@@ -36,6 +36,8 @@ def build_network(
     | None = None,
     num_message_bits: int = 0,
     sinks: bool = True,
+    readout_start: int | None = None,
+    readout_acc_bits: int = 32,
 ) -> LavaDMPNetwork:
     """Source -> DMPLayer x L (-> Dense -> Readout), with a spike sink per layer.
 
@@ -53,6 +55,10 @@ def build_network(
         step later).
     num_message_bits : int
         Graded input width of the first float layer (fixed layers carry it).
+    readout_start : int or None
+        First step the readout accumulates (default ``L + 1``).
+    readout_acc_bits : int
+        Width of the fixed-point readout accumulator.
     sinks : bool
         Record each layer's spikes in a RingBuffer sink (one more Lava process
         per layer; benchmarks leave them out).
@@ -115,7 +121,10 @@ def build_network(
         else:
             w, b = readout
             dense = Dense(weights=np.asarray(w, dtype=np.float64))
-        ro = Readout(shape=(w.shape[0],), bias=b, t_start=len(layers) + 1)
+        start = len(layers) + 1 if readout_start is None else readout_start
+        ro = Readout(
+            shape=(w.shape[0],), bias=b, t_start=start, acc_bits=readout_acc_bits
+        )
         prev.connect(dense.s_in)
         dense.a_out.connect(ro.a_in)
     return LavaDMPNetwork(source, procs, sink_procs, ro, dense)

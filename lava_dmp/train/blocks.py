@@ -10,13 +10,21 @@ the weights (:func:`lava_dmp.convert.convert_layer` with ``input_gain``).
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from lava.lib.dl.slayer.block.base import AbstractDense
 from lava.lib.dl.slayer.neuron.base import Neuron
 from lava.lib.dl.slayer.synapse import Dense as DenseSynapse
 
-from lava_dmp.convert import REFERENCE_INPUT_GAIN, DMPLayerParams
-from lava_dmp.train.lif import lif_sequence
+from lava_dmp.convert import (
+    REFERENCE_INPUT_GAIN,
+    DMPLayerParams,
+    FixedDMPParams,
+    convert_layer,
+)
+from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
+from lava_dmp.golden import GoldenDMPLayer
+from lava_dmp.train.lif import lif_backward, lif_sequence
 from lava_dmp.train.memory import legendre_kernel, memory_current_fft
 from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
@@ -91,7 +99,8 @@ class DMPNeuron(Neuron):
             "input_gain": self.input_gain,
         }
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def current(self, z: torch.Tensor) -> torch.Tensor:
+        """Total input ``g (a_f + W_m m + b)``, time-major ``(T, B, N)``."""
         if z.dim() != 3 or z.shape[1] != self.num_neurons + 1:
             raise ValueError(
                 f"input: expected (batch, {self.num_neurons + 1}, time), got "
@@ -99,15 +108,33 @@ class DMPNeuron(Neuron):
             )
         # split, not slicing: its backward concatenates instead of zero-filling
         a_f, a_x = torch.split(z, [self.num_neurons, 1], dim=1)
-        a_x = a_x[:, 0]
-        x = torch.relu(a_x + self.bias_x)  # (B, T)
+        x = torch.relu(a_x[:, 0] + self.bias_x)  # (B, T)
         h = self.kernel(z.shape[-1], z)
         i_m = memory_current_fft(x, self.weights_m.to(z.dtype), h, self.dilation)
         current = a_f.permute(2, 0, 1) + i_m.transpose(0, 1) + self.bias
+        return self.input_gain * current
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
         spikes, _ = lif_sequence(
-            self.input_gain * current, self.beta, self.vth, self.reset, self.slope
+            self.current(z), self.beta, self.vth, self.reset, self.slope
         )
         return spikes.permute(1, 2, 0)
+
+
+class _StraightThroughLIF(torch.autograd.Function):
+    """Forward: the integer layer's spikes. Backward: the LIF gradient along the
+    integer layer's own membrane trajectory, into the float current."""
+
+    @staticmethod
+    def forward(ctx, current, volts, spikes, beta, vth, hard, slope):
+        ctx.save_for_backward(volts, spikes)
+        ctx.args = (beta, vth, hard, slope)
+        return spikes.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        volts, spikes = ctx.saved_tensors
+        return (lif_backward(grad, volts, spikes, *ctx.args),) + (None,) * 6
 
 
 class DMPDense(AbstractDense):
@@ -153,11 +180,78 @@ class DMPDense(AbstractDense):
         )
         torch.nn.init.normal_(self.synapse.weight, 0.0, init_std)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    #: fixed-point format of the quantised (hardware-aware) forward, or None
+    fixed_format: FixedPointFormat | None = None
+
+    def quantize(
+        self,
+        fmt: FixedPointFormat | None = None,
+        in_scale: float = 1.0,
+        num_message_bits: int = 0,
+    ) -> None:
+        """Switch the forward to the fixed-point contract (``fmt=None``: the
+        default format), or back to float with ``quantize(False)``.
+
+        ``in_scale`` is the real value of one input LSB (1 for spikes, 1/255
+        for grey levels in ``[0, 1]``).
+        """
+        if fmt is False:
+            self.fixed_format = None
+            return
+        self.fixed_format = fmt or FixedPointFormat()
+        self.in_scale, self.num_message_bits = in_scale, num_message_bits
+
+    def fixed_params(self) -> FixedDMPParams:
+        """The current weights converted exactly as export converts them."""
+        fmt = self.fixed_format or FixedPointFormat()
+        return convert_layer(
+            self.layer_params(),
+            fmt,
+            in_scale=getattr(self, "in_scale", 1.0),
+            num_message_bits=getattr(self, "num_message_bits", 0),
+            input_gain=self.neuron.input_gain,
+            test_steps=0,
+        )[0]
+
+    def _delayed_synapse(self, x: torch.Tensor) -> torch.Tensor:
         z = self.synapse(x)
         if self.delay_shift:
             z = torch.nn.functional.pad(z[..., :-1], (1, 0))
-        return self.neuron(z)
+        return z
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fixed_format is None:
+            return self.neuron(self._delayed_synapse(x))
+        return self._quantized_forward(x)
+
+    def _quantized_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Integer forward of the golden model (Dense included, one-step delay)
+        with straight-through gradients along its membrane trajectory."""
+        fixed = self.fixed_params()
+        ints = x.detach().double().cpu().numpy() / self.in_scale
+        s_int = np.rint(ints)
+        if np.max(np.abs(ints - s_int), initial=0.0) > 1e-3:  # float32 inputs
+            raise ValueError(
+                f"input: quantised forward needs inputs on the grid of in_scale="
+                f"{self.in_scale} (spikes, or grey levels / 255)"
+            )
+        s_int = s_int.astype(np.int64).transpose(2, 0, 1)  # (T, B, M)
+        gold = GoldenDMPLayer(fixed).run(s_int, delay=self.delay_shift)
+        scale = 2.0**-fixed.fmt.v_frac
+        volts = torch.from_numpy(gold["v"] * scale).to(x.dtype)
+        spikes = torch.from_numpy(gold["s"]).to(x.dtype)
+        current = self.neuron.current(self._delayed_synapse(x))
+        beta = 1.0 - fixed.dv / (1 << DECAY_BITS)
+        out = _StraightThroughLIF.apply(
+            current,
+            volts,
+            spikes,
+            beta,
+            fixed.vth * scale,
+            fixed.reset == "hard",
+            self.neuron.slope,
+        )
+        return out.permute(1, 2, 0)
 
     def layer_params(self) -> DMPLayerParams:
         """The block as float :class:`DMPLayerParams` (``v = beta v + g I`` form;

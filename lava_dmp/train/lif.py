@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["lif_sequence", "LIFSequence"]
+__all__ = ["lif_sequence", "lif_backward", "LIFSequence"]
 
 
 class LIFSequence(torch.autograd.Function):
@@ -54,17 +54,34 @@ class LIFSequence(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_spikes, _grad_volts):
         volts, spikes = ctx.saved_tensors
-        sig = torch.sigmoid(ctx.slope * (volts - ctx.vth))
-        surrogate = grad_spikes.contiguous() * (ctx.slope * sig * (1.0 - sig))
-        if ctx.hard:
-            keep = (1.0 - spikes) * ctx.beta
-        else:
-            keep = torch.full_like(surrogate[0], ctx.beta).expand_as(surrogate)
-        grad = torch.empty_like(surrogate)
-        grad[-1] = surrogate[-1]
-        for t in range(surrogate.shape[0] - 2, -1, -1):  # one kernel per step
-            torch.addcmul(surrogate[t], grad[t + 1], keep[t], out=grad[t])
+        grad = lif_backward(
+            grad_spikes, volts, spikes, ctx.beta, ctx.vth, ctx.hard, ctx.slope
+        )
         return grad, None, None, None, None
+
+
+def lif_backward(
+    grad_spikes: torch.Tensor,
+    volts: torch.Tensor,
+    spikes: torch.Tensor,
+    beta: float,
+    vth: float,
+    hard: bool,
+    slope: float,
+) -> torch.Tensor:
+    """Gradient w.r.t. the current given the membrane and spikes of a forward
+    pass (also used with the membrane of the integer forward, straight-through)."""
+    sig = torch.sigmoid(slope * (volts - vth))
+    surrogate = grad_spikes.contiguous() * (slope * sig * (1.0 - sig))
+    if hard:
+        keep = (1.0 - spikes) * beta
+    else:
+        keep = torch.full_like(surrogate[0], beta).expand_as(surrogate)
+    grad = torch.empty_like(surrogate)
+    grad[-1] = surrogate[-1]
+    for t in range(surrogate.shape[0] - 2, -1, -1):  # one kernel per step
+        torch.addcmul(surrogate[t], grad[t + 1], keep[t], out=grad[t])
+    return grad
 
 
 def lif_sequence(
