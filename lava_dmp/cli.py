@@ -72,6 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ev, "outputs/evaluate")
     ev.add_argument("checkpoint")
     ev.add_argument("--limit-test", type=int, default=None)
+
+    ex = sub.add_parser("export", help="export a checkpoint to HDF5 (fixed point)")
+    _common(ex, "outputs/export")
+    ex.add_argument("checkpoint")
+    ex.add_argument("network", help="output .h5 file")
+
+    rn = sub.add_parser("run", help="run an exported network in Lava (fixed_pt)")
+    _common(rn, "outputs/run")
+    rn.add_argument("network")
+    rn.add_argument("--samples", type=int, default=10)
+    rn.add_argument(
+        "--checkpoint",
+        default=None,
+        help="compare with the quantised PyTorch forward of this one",
+    )
     return parser
 
 
@@ -167,7 +182,17 @@ def main(argv: list[str] | None = None) -> int:
             summary = _train(args)
         elif args.command == "evaluate":
             summary = _evaluate(args)
-        if args.command in ("train", "evaluate"):
+        elif args.command == "export":
+            from lava_dmp.deploy import export_checkpoint
+
+            summary = export_checkpoint(args.checkpoint, args.network)
+        elif args.command == "run":
+            from lava_dmp.deploy import run_exported
+
+            summary = run_exported(
+                args.network, args.samples, args.checkpoint, args.data_dir
+            )
+        if args.command != "demo":
             if args.json:
                 print(json.dumps(summary))
             else:
