@@ -9,7 +9,7 @@ import time
 import numpy as np
 import torch
 
-from lava_dmp.netx import read_network, run_lava
+from lava_dmp.netx import read_network, run_lava_many
 from lava_dmp.train.data import SequentialMNIST
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
 from lava_dmp.train.model import DMPNet, NetConfig
@@ -63,11 +63,11 @@ def run_exported(
     else:
         pixels, x = data.pixels, data.x
     t0 = time.perf_counter()
-    lava_pred, lava_spikes = [], []
-    for i in range(len(data)):
-        out = run_lava(network, pixels[i][:, None].astype(np.int64))
-        lava_pred.append(int(np.argmax(out["scores"])))
-        lava_spikes.append([out[f"s{k}"] for k in range(len(layers))])
+    runs = run_lava_many(
+        network, [p[:, None].astype(np.int64) for p in pixels], progress=True
+    )
+    lava_pred = [int(np.argmax(r["scores"])) for r in runs]
+    lava_spikes = [[r[f"s{k}"] for k in range(len(layers))] for r in runs]
     lava_seconds = time.perf_counter() - t0
     labels = data.y.numpy()
     summary = {

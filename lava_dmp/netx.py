@@ -32,10 +32,16 @@ import numpy as np
 
 from lava_dmp.convert import FixedDMPParams
 from lava_dmp.fixed_point import FixedPointFormat
-from lava_dmp.lava_run import run_and_probe
 from lava_dmp.network import build_network
 
-__all__ = ["FORMAT", "VERSION", "write_network", "read_network", "run_lava"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "write_network",
+    "read_network",
+    "run_lava",
+    "run_lava_many",
+]
 
 FORMAT = "lava-dmp-netx"
 VERSION = 1
@@ -179,26 +185,87 @@ def read_network(path: str | os.PathLike) -> tuple[list[FixedDMPParams], tuple, 
 
 
 def run_lava(path: str | os.PathLike, inputs: np.ndarray) -> dict[str, np.ndarray]:
-    """Run an exported network in Lava (``fixed_pt``) on one integer sequence.
+    """Run an exported network in Lava (``fixed_pt``) on one integer sequence
+    ``(T, M)``; see :func:`run_lava_many`."""
+    return run_lava_many(path, [inputs])[0]
 
-    ``inputs`` has shape ``(T, M)``. Returns each layer's spikes
-    (``s0``, ``s1``, ..., shape ``(T, N)``) and the readout ``scores``.
+
+def run_lava_many(
+    path: str | os.PathLike,
+    samples: list[np.ndarray] | np.ndarray,
+    progress: bool = False,
+) -> list[dict[str, np.ndarray]]:
+    """Run many integer sequences ``(T, M)`` through one Lava runtime.
+
+    Each sample runs ``T + 1`` steps (the readout's extra Dense step); between
+    samples the state of every layer (v, m, drive, held current, step counter,
+    Dense buffers) and of the readout is set back to zero, so each sample
+    starts as a fresh network. Spikes are recorded into memmap files. Returns
+    per sample each layer's spikes ``s0, s1, ...`` ``(T, N)`` and ``scores``.
     The runtime is always stopped.
     """
+    import tempfile
+
+    from lava.magma.core.run_conditions import RunSteps
+    from tqdm import tqdm
+
+    from lava_dmp.lava_run import run_cfg, stop_runtime
+    from lava_dmp.proc.dmp_layer.process import STATE_VARS
+    from lava_dmp.proc.recorder.process import Recorder
+
     layers, (w, w_exp, b, acc_bits), _ = read_network(path)
-    inputs = np.asarray(inputs)
-    steps = inputs.shape[0]
-    padded = np.vstack([inputs, np.zeros((1, inputs.shape[1]), inputs.dtype)])
+    samples = [np.asarray(x) for x in samples]
+    if not samples:
+        raise ValueError("samples: expected at least one input sequence")
+    steps = samples[0].shape[0]
+    for x in samples:
+        if x.shape != (steps, layers[0].m_in) or x.dtype.kind not in "iu":
+            raise ValueError(
+                f"samples: expected integer arrays of shape "
+                f"({steps}, {layers[0].m_in}), got {x.shape} {x.dtype}"
+            )
+    pad = np.zeros((1, layers[0].m_in), dtype=np.int64)
+    data = np.vstack([np.vstack([x, pad]) for x in samples])
     net = build_network(
-        layers, padded, (w, w_exp, b), readout_start=1, readout_acc_bits=acc_bits
+        layers,
+        data,
+        (w, w_exp, b),
+        sinks=False,
+        readout_start=1,
+        readout_acc_bits=acc_bits,
     )
-    out = run_and_probe(
-        net.layers[0],
-        steps + 1,
-        "fixed",
-        read=[(f"s{i}", s.data) for i, s in enumerate(net.sinks)]
-        + [("scores", net.readout.acc)],
-    )
-    result = {k: v.T[:steps] for k, v in out.items() if k.startswith("s")}
-    result["scores"] = out["scores"]
-    return result
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        recs = []
+        for i, layer in enumerate(net.layers):
+            rec = Recorder(
+                shape=(layer.s_out.shape[0],),
+                steps=steps + 1,
+                path=os.path.join(tmp, f"s{i}.npy"),
+            )
+            layer.s_out.connect(rec.a_in)
+            recs.append(rec)
+        root, cfg = net.layers[0], run_cfg("fixed")
+        try:
+            for _ in tqdm(samples, disable=not progress, desc="Lava samples"):
+                root.run(condition=RunSteps(num_steps=steps + 1), run_cfg=cfg)
+                out = {f"s{i}": r.read()[:steps] for i, r in enumerate(recs)}
+                out["scores"] = np.asarray(net.readout.acc.get())
+                results.append(out)
+                for layer in net.layers:
+                    for name in STATE_VARS:
+                        var = getattr(layer, name)
+                        var.set(np.zeros(var.shape))
+                for var in (
+                    net.readout.acc,
+                    net.readout.count,
+                    net.readout.k,
+                    net.readout_dense.a_buff,
+                    *(r.k for r in recs),
+                ):
+                    var.set(np.zeros(var.shape))
+        except BaseException:
+            stop_runtime(root, failed=True)
+            raise
+        stop_runtime(root)
+    return results

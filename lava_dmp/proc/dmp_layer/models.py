@@ -50,5 +50,6 @@ class SubDMPLayerModel(AbstractSubProcessModel):
         proc.in_ports.s_in.connect(self.dense.in_ports.s_in)
         self.dense.out_ports.a_out.connect(self.dmp.in_ports.a_in)
         self.dmp.out_ports.s_out.connect(proc.out_ports.s_out)
-        proc.vars.v.alias(self.dmp.vars.v)
-        proc.vars.m.alias(self.dmp.vars.m)
+        for name in ("v", "m", "x", "xsum", "i_m", "k"):
+            getattr(proc.vars, name).alias(getattr(self.dmp.vars, name))
+        proc.vars.a_buff.alias(self.dense.vars.a_buff)

@@ -10,7 +10,10 @@ from lava.magma.core.process.variable import Var
 from lava_dmp.convert import DMPLayerParams, FixedDMPParams
 from lava_dmp.validation import check_int
 
-__all__ = ["DMPLayer"]
+__all__ = ["DMPLayer", "STATE_VARS"]
+
+#: Vars holding a DMPLayer's state (zero them to start a new sample).
+STATE_VARS = ("v", "m", "x", "xsum", "i_m", "k", "a_buff")
 
 
 class DMPLayer(AbstractProcess):
@@ -49,7 +52,8 @@ class DMPLayer(AbstractProcess):
 
     Vars
     ----
-    v (N,) and m (d,) alias the inner DMP's membrane and memory.
+    v (N,), m (d,), x (1,), xsum (1,), i_m (N,), k (1,) alias the inner DMP's
+    state; a_buff (N+1,) the Dense's buffer. :data:`STATE_VARS` lists them.
     """
 
     # Lava's __del__ reads _runtime; a constructor that refuses its arguments
@@ -104,6 +108,14 @@ class DMPLayer(AbstractProcess):
         self.s_out = OutPort(shape=(params.n,))
         self.v = Var(shape=(params.n,), init=0)
         self.m = Var(shape=(params.order,), init=0)
+        # the rest of the state, aliased too so that a caller can reset the
+        # layer between samples: drive, accumulated drive, held memory current,
+        # step counter and the Dense's one-step buffer
+        self.x = Var(shape=(1,), init=0)
+        self.xsum = Var(shape=(1,), init=0)
+        self.i_m = Var(shape=(params.n,), init=0)
+        self.k = Var(shape=(1,), init=0)
+        self.a_buff = Var(shape=(params.n + 1,), init=0)
 
     @classmethod
     def from_fixed(

@@ -8,7 +8,7 @@ import torch
 
 from lava_dmp.convert import convert_layer
 from lava_dmp.golden import GoldenDMPLayer
-from lava_dmp.netx import read_network, run_lava
+from lava_dmp.netx import read_network, run_lava, run_lava_many
 from lava_dmp.train.data import SequentialMNIST
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
 from lava_dmp.train.model import DMPNet, NetConfig
@@ -55,15 +55,28 @@ def test_export_then_lava_run_has_zero_spike_mismatches(tmp_path):
         meta["permutation"], data.permutation
     )
     torch_spikes = layer_spikes(net, data.x)
+    # all 20 in one runtime, state reset between samples
+    runs = run_lava_many(path, [p[:, None].astype(np.int64) for p in data.pixels])
     mismatches, total = 0, 0
-    for i in range(20):
-        lava = run_lava(path, data.pixels[i][:, None].astype(np.int64))
+    for i, lava in enumerate(runs):
         for layer, spikes in enumerate(torch_spikes):
             expected = spikes[i].numpy().T  # (T, N)
             mismatches += int(np.sum(lava[f"s{layer}"] != expected))
             total += int(expected.sum())
     assert mismatches == 0
     assert total > 1000  # the layers are active
+
+
+@needs_mnist
+def test_single_sample_run_equals_first_of_many(tmp_path):
+    data = SequentialMNIST("test", "smnist", limit=2)
+    net = quantize_network(_net(2))
+    path = tmp_path / "net.h5"
+    export_network(net, path, steps=784)
+    one = run_lava(path, data.pixels[1][:, None].astype(np.int64))
+    many = run_lava_many(path, [p[:, None].astype(np.int64) for p in data.pixels])
+    assert np.array_equal(one["s1"], many[1]["s1"])
+    assert np.array_equal(one["scores"], many[1]["scores"])
 
 
 def test_loader_refuses_unknown_version(tmp_path):
