@@ -41,9 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--index", type=int, default=0, help="MNIST test digit index")
     demo.add_argument("--seed", type=int, default=0, help="weight seed")
 
-    tr = sub.add_parser("train", help="train a DMP network (S-MNIST / PS-MNIST)")
+    tr = sub.add_parser(
+        "train", help="train a DMP network (S-MNIST, PS-MNIST, SHD, SSC)"
+    )
     _common(tr, "outputs/train")
-    tr.add_argument("--task", default="smnist", choices=("smnist", "psmnist"))
+    tr.add_argument(
+        "--task", default="smnist", choices=("smnist", "psmnist", "shd", "ssc")
+    )
     tr.add_argument(
         "--sizes",
         default="1,200,200,10",
@@ -52,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--order", type=int, default=20, help="memory order d")
     tr.add_argument("--theta", type=float, default=300.0, help="memory window")
     tr.add_argument("--dilation", type=int, default=1, help="memory update period")
+    tr.add_argument(
+        "--init-std",
+        type=float,
+        default=0.02,
+        help="weight init scale (see NetConfig.init)",
+    )
     tr.add_argument("--optimizer", default="adam", choices=("adam", "adamw"))
     tr.add_argument("--lr", type=float, default=1e-3)
     tr.add_argument("--weight-decay", type=float, default=0.0)
@@ -118,7 +128,11 @@ def _train(args) -> dict:
 
     sizes = tuple(int(v) for v in args.sizes.split(","))
     net = NetConfig(
-        sizes=sizes, order=args.order, theta=args.theta, dilation=args.dilation
+        sizes=sizes,
+        order=args.order,
+        theta=args.theta,
+        dilation=args.dilation,
+        init_std=args.init_std,
     )
     cfg = TrainConfig(
         task=args.task,
@@ -147,7 +161,7 @@ def _train(args) -> dict:
 
 
 def _evaluate(args) -> dict:
-    from lava_dmp.train.data import SequentialMNIST
+    from lava_dmp.train.data import make_dataset
     from lava_dmp.train.model import DMPNet, NetConfig
     from lava_dmp.train.trainer import evaluate, load_checkpoint
 
@@ -155,8 +169,8 @@ def _evaluate(args) -> dict:
     net = DMPNet(NetConfig(**state["net"]))
     net.load_state_dict(state["model"])
     tr = state["train"]
-    test = SequentialMNIST(
-        "test", tr["task"], tr["perm_seed"], args.limit_test, args.data_dir
+    test = make_dataset(
+        tr["task"], "test", tr["perm_seed"], args.limit_test, args.data_dir
     )
     return {
         "checkpoint": args.checkpoint,

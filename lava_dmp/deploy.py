@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from lava_dmp.netx import read_network, run_lava_many
-from lava_dmp.train.data import SequentialMNIST
+from lava_dmp.train.data import input_format, make_dataset
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.train.trainer import load_checkpoint
@@ -29,8 +29,16 @@ def export_checkpoint(checkpoint: str | os.PathLike, output: str | os.PathLike) 
     """Export a training checkpoint to ``output`` (HDF5)."""
     net, state = _net_from_checkpoint(checkpoint)
     task = state["train"]["task"]
+    in_scale, bits = input_format(task)
+    steps = 784 if task in ("smnist", "psmnist") else 0  # 0: set by the data
     export_network(
-        net, output, steps=784, task=task, permutation=state.get("permutation")
+        net,
+        output,
+        steps=steps,
+        task=task,
+        permutation=state.get("permutation"),
+        in_scale=in_scale,
+        num_message_bits=bits,
     )
     layers, _, meta = read_network(output)
     return {
@@ -56,30 +64,35 @@ def run_exported(
     """
     layers, _, meta = read_network(network)
     task = meta.get("task") or "smnist"
-    data = SequentialMNIST("test", "smnist", limit=samples, data_dir=data_dir)
-    if meta.get("permutation") is not None:
-        pixels = data.pixels[:, meta["permutation"]]
-        x = data.x[:, :, meta["permutation"]]
+    if task in ("smnist", "psmnist"):
+        # the permutation travels with the network: read plain S-MNIST, permute
+        data = make_dataset("smnist", "test", limit=samples, data_dir=data_dir)
+        perm = meta.get("permutation")
+        pixels = data.pixels if perm is None else data.pixels[:, perm]
+        x = data.x if perm is None else data.x[:, :, perm]
+        inputs = [p[:, None].astype(np.int64) for p in pixels]
     else:
-        pixels, x = data.pixels, data.x
+        data = make_dataset(task, "test", limit=samples, data_dir=data_dir)
+        x = data.x
+        inputs = [p.astype(np.int64) for p in data.pixels]
     t0 = time.perf_counter()
-    runs = run_lava_many(
-        network, [p[:, None].astype(np.int64) for p in pixels], progress=True
-    )
+    runs = run_lava_many(network, inputs, progress=True)
     lava_pred = [int(np.argmax(r["scores"])) for r in runs]
     lava_spikes = [[r[f"s{k}"] for k in range(len(layers))] for r in runs]
     lava_seconds = time.perf_counter() - t0
     labels = data.y.numpy()
+    total_spikes = int(sum(int(s.sum()) for run in lava_spikes for s in run))
     summary = {
         "network": str(network),
         "task": task,
         "samples": len(data),
+        "lava_spikes": total_spikes,
         "lava_accuracy": float(np.mean(np.array(lava_pred) == labels)),
         "lava_seconds": round(lava_seconds, 2),
     }
     if checkpoint is not None:
         net, _ = _net_from_checkpoint(checkpoint)
-        quantize_network(net)
+        quantize_network(net, None, *input_format(task))
         with torch.no_grad():
             spikes = layer_spikes(net, x)
             q_pred = net.readout(spikes[-1]).argmax(dim=1).numpy()

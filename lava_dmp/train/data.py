@@ -15,9 +15,16 @@ import torch
 from lava_dmp.datasets.mnist import load_mnist
 from lava_dmp.validation import check_choice, check_int
 
-__all__ = ["SequentialMNIST", "permutation", "TASKS"]
+__all__ = [
+    "SequentialMNIST",
+    "SpikeTask",
+    "make_dataset",
+    "permutation",
+    "TASKS",
+    "input_format",
+]
 
-TASKS = ("smnist", "psmnist")
+TASKS = ("smnist", "psmnist", "shd", "ssc")
 
 
 def permutation(seed: int) -> np.ndarray:
@@ -48,7 +55,7 @@ class SequentialMNIST(torch.utils.data.Dataset):
         limit: int | None = None,
         data_dir: str | os.PathLike | None = None,
     ) -> None:
-        check_choice("task", task, TASKS)
+        check_choice("task", task, ("smnist", "psmnist"))
         images, labels = load_mnist(split, data_dir)
         if limit is not None:
             limit = check_int("limit", limit, minimum=1)
@@ -68,3 +75,58 @@ class SequentialMNIST(torch.utils.data.Dataset):
 
     def __getitem__(self, i):
         return self.x[i], self.y[i]
+
+
+class SpikeTask(torch.utils.data.Dataset):
+    """SHD / SSC binned and pooled to ``(n, 140, bins)``; items ``(x, label)``.
+
+    ``pixels`` holds the integer frames ``(n, bins, 140)`` for the Lava run.
+    """
+
+    def __init__(
+        self,
+        split: str,
+        task: str = "shd",
+        limit: int | None = None,
+        data_dir: str | os.PathLike | None = None,
+    ) -> None:
+        from lava_dmp.datasets.shd import load_spike_dataset
+
+        ds = load_spike_dataset(task, split, data_dir, limit=limit)
+        self.permutation = None
+        self.dropped = ds.dropped
+        self.pixels = ds.x.transpose(0, 2, 1)  # (n, T, 140) integers
+        self.x = torch.from_numpy(ds.x.astype(np.float32))
+        self.y = torch.from_numpy(ds.labels)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+
+def make_dataset(
+    task: str,
+    split: str,
+    perm_seed: int = 0,
+    limit: int | None = None,
+    data_dir: str | os.PathLike | None = None,
+):
+    """The dataset of ``task`` (see :data:`TASKS`); ``split`` 'train' or 'test'."""
+    check_choice("task", task, TASKS)
+    if task in ("shd", "ssc"):
+        return SpikeTask(split, task, limit, data_dir)
+    return SequentialMNIST(split, task, perm_seed, limit, data_dir)
+
+
+def input_format(task: str) -> tuple[float, int]:
+    """``(in_scale, num_message_bits)`` of the first layer's integer input:
+    grey levels / 255 for MNIST, binary spikes for SHD, 8-bit counts for SSC."""
+    check_choice("task", task, TASKS)
+    return {
+        "smnist": (1 / 255, 8),
+        "psmnist": (1 / 255, 8),
+        "shd": (1.0, 0),
+        "ssc": (1.0, 8),
+    }[task]

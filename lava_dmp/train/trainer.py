@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm
 
 from lava_dmp.train.cpu import set_threads, tune_allocator
-from lava_dmp.train.data import TASKS, SequentialMNIST
+from lava_dmp.train.data import TASKS, make_dataset
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.validation import check_choice, check_int, check_positive
 
@@ -113,12 +113,10 @@ def train(
     ckpt_path = out / CHECKPOINT
     set_threads(cfg.threads)
     tune_allocator()
-    train_set = SequentialMNIST(
-        "train", cfg.task, cfg.perm_seed, cfg.limit_train, data_dir
+    train_set = make_dataset(
+        cfg.task, "train", cfg.perm_seed, cfg.limit_train, data_dir
     )
-    test_set = SequentialMNIST(
-        "test", cfg.task, cfg.perm_seed, cfg.limit_test, data_dir
-    )
+    test_set = make_dataset(cfg.task, "test", cfg.perm_seed, cfg.limit_test, data_dir)
     torch.manual_seed(cfg.seed)
     net = DMPNet(net_cfg)
     opt = _optimizer(net, cfg)

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from lava_dmp.cli import main
@@ -63,6 +64,7 @@ def test_cli_train_export_run(tmp_path, capsys):
     )
     ran = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert ran["spike_mismatches"] == 0 and ran["prediction_agreement"] == 1.0
+    assert ran["lava_spikes"] > 0
 
 
 def test_cli_errors_are_clear(tmp_path, capsys):
@@ -72,3 +74,66 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     assert "checkpoint" in capsys.readouterr().err
     assert main(["run", str(tmp_path / "missing.h5")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_shd_schema_train_export_run(tmp_path, capsys):
+    from tests.lava_dmp.datasets.test_shd import write_shd
+
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 24), ("test", 4)):
+        trains = [
+            (np.sort(rng.uniform(0, 1.0, 400)), rng.integers(0, 700, 400))
+            for _ in range(n)
+        ]
+        write_shd(tmp_path / f"shd_{split}.h5", trains, rng.integers(0, 20, n))
+    out = tmp_path / "train"
+    assert (
+        main(
+            [
+                "train",
+                "--task",
+                "shd",
+                "--sizes",
+                "140,16,20",
+                "--order",
+                "4",
+                "--theta",
+                "40",
+                "--init-std",
+                "0.08",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "8",
+                "--data-dir",
+                str(tmp_path),
+                "--output",
+                str(out),
+                "--json",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    net = tmp_path / "net.h5"
+    assert main(["export", str(out / "checkpoint.pt"), str(net)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(net),
+                "--samples",
+                "3",
+                "--checkpoint",
+                str(out / "checkpoint.pt"),
+                "--data-dir",
+                str(tmp_path),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    ran = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert ran["samples"] == 3 and ran["spike_mismatches"] == 0
+    assert ran["lava_spikes"] > 0
