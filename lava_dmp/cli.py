@@ -35,11 +35,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo",
-        help="2-layer DMP network in Lava on a real MNIST digit (float and fixed)",
+        help="the main job: short S-MNIST training, export, Lava fixed-point run",
     )
     _common(demo, "outputs/demo")
-    demo.add_argument("--index", type=int, default=0, help="MNIST test digit index")
-    demo.add_argument("--seed", type=int, default=0, help="weight seed")
+    demo.add_argument("--limit-train", type=int, default=4096)
+    demo.add_argument("--limit-test", type=int, default=1000)
+    demo.add_argument("--epochs", type=int, default=2)
+    demo.add_argument("--lava-samples", type=int, default=20)
+    demo.add_argument("--sizes", default="1,200,200,10")
+    demo.add_argument("--order", type=int, default=20)
+    demo.add_argument("--lr", type=float, default=5e-3)
+    demo.add_argument("--no-progress", action="store_true")
+
+    sim = sub.add_parser(
+        "simulate",
+        help="untrained 2-layer DMP network in Lava on one MNIST digit, float "
+        "and fixed, checked against the golden model",
+    )
+    _common(sim, "outputs/simulate")
+    sim.add_argument("--index", type=int, default=0, help="MNIST test digit index")
+    sim.add_argument("--seed", type=int, default=0, help="weight seed")
 
     tr = sub.add_parser(
         "train", help="train a DMP network (S-MNIST, PS-MNIST, SHD, SSC)"
@@ -184,7 +199,7 @@ def _evaluate(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "demo":
+        if args.command == "simulate":
             from lava_dmp.demo import run_demo
 
             summary = run_demo(args.output, args.data_dir, args.index, args.seed)
@@ -192,6 +207,23 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(summary))
             else:
                 _print_demo(summary)
+        elif args.command == "demo":
+            from lava_dmp.pipeline import run_pipeline
+
+            log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+            summary = run_pipeline(
+                args.output,
+                args.data_dir,
+                args.limit_train,
+                args.limit_test,
+                args.epochs,
+                args.lava_samples,
+                args.lr,
+                args.order,
+                tuple(int(v) for v in args.sizes.split(",")),
+                progress=not args.no_progress,
+                log=log,
+            )
         elif args.command == "train":
             summary = _train(args)
         elif args.command == "evaluate":
@@ -206,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = run_exported(
                 args.network, args.samples, args.checkpoint, args.data_dir
             )
-        if args.command != "demo":
+        if args.command != "simulate":
             if args.json:
                 print(json.dumps(summary))
             else:

@@ -29,30 +29,34 @@ def plot_network_run(
     path,
     inputs: np.ndarray,
     spikes: list[np.ndarray],
-    v: np.ndarray,
-    m: np.ndarray,
+    v: np.ndarray | None = None,
+    m: np.ndarray | None = None,
     v_fixed: np.ndarray | None = None,
     title: str = "",
 ) -> None:
-    """Input, one raster per layer, membrane and memory traces of layer 1."""
-    rows = 3 + len(spikes)
+    """Input, one raster per layer, and (if given) membrane and memory traces."""
+    rows = 1 + len(spikes) + (v is not None) + (m is not None)
     fig, axes = plt.subplots(rows, 1, figsize=(9, 1.9 * rows), sharex=True)
+    axes = np.atleast_1d(axes)
     axes[0].plot(inputs, lw=0.6, c="tab:gray")
     axes[0].set_ylabel("input")
     axes[0].set_title(title, fontsize=10, loc="left")
     for i, s in enumerate(spikes):
         raster(axes[1 + i], s, f"layer {i + 1} spikes ({int(s.sum())} total)")
-    ax = axes[1 + len(spikes)]
-    for j in range(min(3, v.shape[1])):
-        ax.plot(v[:, j], lw=0.7, label=f"v[{j}] float")
-        if v_fixed is not None:
-            ax.plot(v_fixed[:, j], lw=0.7, ls="--", label=f"v[{j}] fixed")
-    ax.set_ylabel("membrane")
-    ax.legend(fontsize=6, ncol=6, loc="upper right")
-    ax = axes[2 + len(spikes)]
-    ax.plot(m, lw=0.7)
-    ax.set_ylabel("memory m")
-    ax.set_xlabel("time step")
+    row = 1 + len(spikes)
+    if v is not None:
+        ax = axes[row]
+        for j in range(min(3, v.shape[1])):
+            ax.plot(v[:, j], lw=0.7, label=f"v[{j}] float")
+            if v_fixed is not None:
+                ax.plot(v_fixed[:, j], lw=0.7, ls="--", label=f"v[{j}] fixed")
+        ax.set_ylabel("membrane")
+        ax.legend(fontsize=6, ncol=6, loc="upper right")
+        row += 1
+    if m is not None:
+        axes[row].plot(m, lw=0.7)
+        axes[row].set_ylabel("memory m")
+    axes[-1].set_xlabel("time step")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

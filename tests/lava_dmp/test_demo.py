@@ -12,7 +12,7 @@ pytestmark = pytest.mark.timeout(600)
 
 @needs_mnist
 def test_demo_cli_json(tmp_path, capsys):
-    assert main(["demo", "--output", str(tmp_path), "--json", "--index", "3"]) == 0
+    assert main(["simulate", "--output", str(tmp_path), "--json", "--index", "3"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["label"] == 0
     assert summary["fixed_vs_golden_mismatches"] == 0
@@ -21,6 +21,41 @@ def test_demo_cli_json(tmp_path, capsys):
     assert all(s > 0 for s in summary["spikes_fixed"])
     assert (tmp_path / "demo.png").stat().st_size > 10_000
     assert json.loads((tmp_path / "demo_summary.json").read_text()) == summary
+
+
+@needs_mnist
+def test_main_job_train_export_lava(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "demo",
+                "--output",
+                str(tmp_path),
+                "--json",
+                "--limit-train",
+                "64",
+                "--limit-test",
+                "32",
+                "--epochs",
+                "1",
+                "--lava-samples",
+                "3",
+                "--sizes",
+                "1,24,10",
+                "--order",
+                "6",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["lava_spike_mismatches"] == 0
+    assert summary["lava_prediction_agreement"] == 1.0
+    assert summary["lava_samples"] == 3 and summary["test_samples"] == 32
+    assert 0.0 <= summary["quantised_test_acc"] <= 1.0
+    assert (tmp_path / "lava_run.png").stat().st_size > 5_000
+    assert (tmp_path / "net.h5").is_file()
 
 
 def test_demo_cli_missing_data(tmp_path, capsys):
