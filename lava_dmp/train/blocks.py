@@ -190,16 +190,17 @@ class DMPDense(AbstractDense):
         num_message_bits: int = 0,
     ) -> None:
         """Switch the forward to the fixed-point contract (``fmt=None``: the
-        default format), or back to float with ``quantize(False)``.
+        default format); :meth:`dequantize` switches back to float.
 
         ``in_scale`` is the real value of one input LSB (1 for spikes, 1/255
         for grey levels in ``[0, 1]``).
         """
-        if fmt is False:
-            self.fixed_format = None
-            return
         self.fixed_format = fmt or FixedPointFormat()
         self.in_scale, self.num_message_bits = in_scale, num_message_bits
+
+    def dequantize(self) -> None:
+        """Back to the float forward."""
+        self.fixed_format = None
 
     def fixed_params(self) -> FixedDMPParams:
         """The current weights converted exactly as export converts them."""
