@@ -148,6 +148,8 @@ def _train(args) -> dict:
         theta=args.theta,
         dilation=args.dilation,
         init_std=args.init_std,
+        fast_path=not args.no_fast_path,
+        memory=not args.no_memory,
     )
     cfg = TrainConfig(
         task=args.task,

@@ -140,6 +140,10 @@ class _StraightThroughLIF(torch.autograd.Function):
 class DMPDense(AbstractDense):
     """Dense DMP block: ``s_in (B, M, T)`` to spikes ``(B, N, T)``.
 
+    ``fast_path=False`` removes ``W_f`` (memory path only) and
+    ``memory=False`` removes the memory (a plain LIF layer): the ablations of
+    the paper, with the removed weights frozen at zero.
+
     ``delay_shift=True`` (default) adds the one-step synaptic delay of a Lava
     ``DMPLayer``. It delays the synaptic current (the neuron sees
     ``W s[t-1]``, zero at ``t = 0``) rather than the output spikes as slayer's
@@ -159,6 +163,8 @@ class DMPDense(AbstractDense):
         pre_hook_fx=None,
         delay_shift: bool = True,
         init_std: float = 0.02,
+        fast_path: bool = True,
+        memory: bool = True,
         **neuron_kwargs,
     ) -> None:
         neuron_params = dict(
@@ -179,6 +185,22 @@ class DMPDense(AbstractDense):
             in_neurons, out_neurons + 1, weight_scale, weight_norm, pre_hook_fx
         )
         torch.nn.init.normal_(self.synapse.weight, 0.0, init_std)
+        self.fast_path, self.memory = fast_path, memory
+        # ablations keep the layer's shape and freeze the removed path at zero
+        # (zero weights and zero gradients, so Adam never moves them)
+        keep = torch.ones_like(self.synapse.weight)
+        if not fast_path:  # W_f = 0: memory path only (the paper's ablation)
+            keep[:out_neurons] = 0
+        if not memory:  # W_m = 0 and w_x = 0: a plain LIF layer
+            keep[out_neurons:] = 0
+            self.neuron.weights_m.requires_grad_(False)
+            self.neuron.bias_x.requires_grad_(False)
+            with torch.no_grad():
+                self.neuron.weights_m.zero_()
+        if not (fast_path and memory):
+            with torch.no_grad():
+                self.synapse.weight.mul_(keep)
+            self.synapse.weight.register_hook(lambda g: g * keep)
 
     #: fixed-point format of the quantised (hardware-aware) forward, or None
     fixed_format: FixedPointFormat | None = None

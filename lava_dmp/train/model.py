@@ -28,6 +28,8 @@ class NetConfig:
     init_std: float = 0.02
     init: str = "fan_in"
     readout: str = "mean"
+    fast_path: bool = True
+    memory: bool = True
 
     def __post_init__(self) -> None:
         self.sizes = tuple(int(s) for s in self.sizes)
@@ -79,6 +81,8 @@ class DMPNet(torch.nn.Module):
                     reset=cfg.reset,
                     slope=cfg.slope,
                     dilation=cfg.dilation,
+                    fast_path=cfg.fast_path,
+                    memory=cfg.memory,
                 )
                 for m, n in zip(s[:-2], s[1:-1])
             ]

@@ -54,3 +54,38 @@ def test_block_refuses_wrong_channels():
     block = DMPDense(5, 8, order=3, theta=10.0)
     with pytest.raises(ValueError, match="input: expected"):
         block.neuron(torch.zeros(2, 5, 10))
+
+
+@pytest.mark.parametrize("fast_path,memory", [(False, True), (True, False)])
+def test_ablations_freeze_the_removed_path(fast_path, memory):
+    torch.manual_seed(0)
+    block = DMPDense(
+        5, 8, order=3, theta=10.0, init_std=1.0, fast_path=fast_path, memory=memory
+    ).double()
+    opt = torch.optim.Adam(block.parameters(), lr=0.1)
+    s = torch.rand(2, 5, 50, generator=torch.Generator().manual_seed(3)) < 0.4
+    for _ in range(3):
+        opt.zero_grad()
+        block(s.double()).sum().backward()
+        opt.step()
+    w = block.synapse.weight.detach().reshape(9, 5)
+    if not fast_path:
+        assert torch.all(w[:8] == 0) and torch.any(w[8] != 0)
+    else:
+        assert torch.all(w[8] == 0) and torch.all(block.neuron.weights_m == 0)
+        # a plain LIF layer: the numpy equations with W_m = 0 and w_x = 0
+        p = block.layer_params().fold_input_gain(block.neuron.input_gain)
+        ref = numpy_dmp(
+            s[0].T.numpy(),
+            p.weights_f,
+            p.weights_x,
+            p.weights_m,
+            p.bias,
+            p.bias_x,
+            p.theta,
+            p.beta,
+            p.vth,
+            delay=True,
+        )
+        out = block(s.double())[0].detach().T.numpy()
+        assert np.array_equal(out, ref["s"]) and ref["s"].sum() > 0
