@@ -71,10 +71,12 @@ def lif_backward(
 ) -> torch.Tensor:
     """Gradient w.r.t. the current given the membrane and spikes of a forward
     pass (also used with the membrane of the integer forward, straight-through)."""
-    sig = torch.sigmoid(slope * (volts - vth))
-    surrogate = grad_spikes.contiguous() * (slope * sig * (1.0 - sig))
+    # in place where possible: these are (T, B, N) tensors, memory-bound
+    sig = (volts - vth).mul_(slope).sigmoid_()
+    surrogate = torch.addcmul(sig, sig, sig, value=-1.0)  # sig (1 - sig)
+    surrogate.mul_(grad_spikes).mul_(slope)
     if hard:
-        keep = (1.0 - spikes) * beta
+        keep = torch.mul(spikes, -beta).add_(beta)  # beta (1 - s)
     else:
         keep = torch.full_like(surrogate[0], beta).expand_as(surrogate)
     grad = torch.empty_like(surrogate)

@@ -45,13 +45,13 @@ def _fft_size(n: int) -> int:
 
 
 def causal_conv_fft(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
-    """``y[b, k, n] = sum_{j<=k} kernel[j, n] x[b, k-j]``; x ``(B, T)``,
-    kernel ``(T, N)``, result ``(B, T, N)``."""
-    steps = x.shape[1]
+    """``y[k, b, n] = sum_{j<=k} kernel[j, n] x[k-j, b]``, time-major: x
+    ``(T, B)``, kernel ``(T, N)``, result ``(T, B, N)``."""
+    steps = x.shape[0]
     size = _fft_size(2 * steps - 1)
-    xf = torch.fft.rfft(x, n=size, dim=1)
+    xf = torch.fft.rfft(x, n=size, dim=0)
     kf = torch.fft.rfft(kernel, n=size, dim=0)
-    return torch.fft.irfft(xf[:, :, None] * kf[None], n=size, dim=1)[:, :steps]
+    return torch.fft.irfft(xf[:, :, None] * kf[:, None, :], n=size, dim=0)[:steps]
 
 
 def memory_current_fft(
@@ -59,38 +59,44 @@ def memory_current_fft(
     weights_m: torch.Tensor,
     h: torch.Tensor,
     dilation: int = 1,
-    phase: int = 0,
+    time_major: bool = False,
 ) -> torch.Tensor:
     """Memory current ``W_m m[k]`` for all steps.
 
     Parameters
     ----------
     x : torch.Tensor
-        Drive ``(B, T)``.
+        Drive ``(B, T)``, or ``(T, B)`` with ``time_major=True``.
     weights_m : torch.Tensor
         ``(N, d)``.
     h : torch.Tensor
         :func:`legendre_kernel` output (enough rows for ``T``).
     dilation : int
         Memory update period ``d_s``.
+    time_major : bool
+        Layout of ``x`` and of the result.
 
     Returns
     -------
     torch.Tensor
-        ``(B, T, N)``.
+        ``(B, T, N)``, or a contiguous ``(T, B, N)`` with ``time_major=True``.
     """
-    batch, steps = x.shape
+    xt = x if time_major else x.transpose(0, 1)
+    steps, batch = xt.shape
     if dilation == 1:
         # convolve the d memory channels (d << N), then project with W_m
-        return causal_conv_fft(x, h[:steps]) @ weights_m.T
-    # refresh at k % d_s == 0 over x[k-d_s+1..k]: d_s - 1 zeros in front make
-    # every update period one consecutive block of d_s
-    front = dilation - 1
-    coarse = -(-(front + steps) // dilation)
-    back = coarse * dilation - front - steps
-    padded = torch.nn.functional.pad(x, (front, back))
-    sums = padded.reshape(batch, coarse, dilation).sum(dim=2)
-    current = causal_conv_fft(sums, h[:coarse]) @ weights_m.T  # (B, coarse, N)
-    held = current.repeat_interleave(dilation, dim=1)
-    held = torch.nn.functional.pad(held, (0, 0, dilation - 1, 0))
-    return held[:, front : front + steps]
+        current = causal_conv_fft(xt, h[:steps]) @ weights_m.T
+    else:
+        # refresh at k % d_s == 0 over x[k-d_s+1..k]: d_s - 1 zeros in front
+        # make every update period one consecutive block of d_s
+        front = dilation - 1
+        coarse = -(-(front + steps) // dilation)
+        back = coarse * dilation - front - steps
+        padded = torch.nn.functional.pad(xt, (0, 0, front, back))
+        sums = padded.reshape(coarse, dilation, batch).sum(dim=1)
+        held = (causal_conv_fft(sums, h[:coarse]) @ weights_m.T).repeat_interleave(
+            dilation, dim=0
+        )
+        held = torch.nn.functional.pad(held, (0, 0, 0, 0, dilation - 1, 0))
+        current = held[front : front + steps]
+    return current if time_major else current.transpose(0, 1)
