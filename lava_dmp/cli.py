@@ -81,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--lr", type=float, default=1e-3)
     tr.add_argument("--weight-decay", type=float, default=0.0)
     tr.add_argument("--epochs", type=int, default=50)
+    tr.add_argument(
+        "--lr-step",
+        type=int,
+        default=None,
+        help="multiply the learning rate by --lr-gamma every N epochs",
+    )
+    tr.add_argument("--lr-gamma", type=float, default=0.5)
+    tr.add_argument(
+        "--dropout",
+        type=float,
+        default=0.0,
+        help="dropout on spikes between layers (SHD reference: 0.2)",
+    )
     tr.add_argument("--batch-size", type=int, default=128)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--perm-seed", type=int, default=0, help="PS-MNIST permutation")
@@ -149,6 +162,7 @@ def _train(args) -> dict:
         dilation=args.dilation,
         init_std=args.init_std,
         fast_path=not args.no_fast_path,
+        dropout=args.dropout,
         memory=not args.no_memory,
     )
     cfg = TrainConfig(
@@ -158,6 +172,8 @@ def _train(args) -> dict:
         lr=args.lr,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
+        lr_step=args.lr_step,
+        lr_gamma=args.lr_gamma,
         seed=args.seed,
         perm_seed=args.perm_seed,
         limit_train=args.limit_train,

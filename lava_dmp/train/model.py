@@ -30,6 +30,7 @@ class NetConfig:
     readout: str = "mean"
     fast_path: bool = True
     memory: bool = True
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         self.sizes = tuple(int(s) for s in self.sizes)
@@ -88,6 +89,8 @@ class DMPNet(torch.nn.Module):
             ]
         )
         self.readout = Readout(s[-2], s[-1], init_std=std(s[-2]), mode=cfg.readout)
+        # dropout on the spikes between layers (0.2 in the SHD reference)
+        self.drop = torch.nn.Dropout(cfg.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 3 or x.shape[1] != self.cfg.sizes[0]:
@@ -98,7 +101,7 @@ class DMPNet(torch.nn.Module):
         if not torch.isfinite(x).all():
             raise ValueError("input: contains NaN or infinite values")
         for block in self.blocks:
-            x = block(x)
+            x = self.drop(block(x))
         return self.readout(x)
 
     def param_counts(self) -> dict[str, int]:

@@ -39,6 +39,8 @@ class TrainConfig:
     lr: float = 1e-3
     optimizer: str = "adam"
     weight_decay: float = 0.0
+    lr_step: int | None = None
+    lr_gamma: float = 0.5
     seed: int = 0
     perm_seed: int = 0
     limit_train: int | None = None
@@ -120,6 +122,8 @@ def train(
     torch.manual_seed(cfg.seed)
     net = DMPNet(net_cfg)
     opt = _optimizer(net, cfg)
+    # StepLR as the SHD reference (x lr_gamma every lr_step epochs); None: fixed
+    sched = torch.optim.lr_scheduler.StepLR(opt, cfg.lr_step or 10**9, cfg.lr_gamma)
     start_epoch, history = 0, []
     if resume and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
@@ -130,6 +134,8 @@ def train(
             )
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
+        if "scheduler" in state:
+            sched.load_state_dict(state["scheduler"])
         start_epoch, history = state["epoch"], state.get("history", [])
         log(f"resumed from {ckpt_path} after epoch {start_epoch}")
     counts = net.param_counts()
@@ -142,6 +148,7 @@ def train(
     for epoch in range(start_epoch, cfg.epochs):
         net.train()
         gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
+        torch.manual_seed(cfg.seed * 100003 + epoch + 1)  # dropout masks replay too
         order = torch.randperm(len(train_set), generator=gen)
         batches = range(0, len(order), cfg.batch_size)
         bar = tqdm(
@@ -179,7 +186,9 @@ def train(
             "train_acc": correct / seen,
             "test_acc": evaluate(net, test_set),
             "seconds": round(time.perf_counter() - t_epoch, 2),
+            "lr": opt.param_groups[0]["lr"],
         }
+        sched.step()
         history.append(metrics)
         log(json.dumps(metrics))
         with open(out / "metrics.jsonl", "a") as fh:
@@ -191,6 +200,7 @@ def train(
                 "train": asdict(cfg),
                 "model": net.state_dict(),
                 "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
                 "epoch": epoch + 1,
                 "history": history,
                 "permutation": train_set.permutation,

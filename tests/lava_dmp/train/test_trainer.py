@@ -7,7 +7,7 @@ from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.train.trainer import TrainConfig, load_checkpoint, train
 from tests.lava_dmp.datasets.test_mnist import needs_mnist
 
-NET = NetConfig(sizes=(1, 12, 10), order=4, theta=60.0, init_std=0.05)
+NET = NetConfig(sizes=(1, 12, 10), order=4, theta=60.0, init_std=0.05, dropout=0.2)
 
 
 def _cfg(**kw):
@@ -19,6 +19,10 @@ def _cfg(**kw):
         limit_test=32,
         seed=3,
         perm_seed=5,
+        optimizer="adamw",  # the SHD reference's optimiser, schedule and dropout
+        weight_decay=0.1,
+        lr_step=1,
+        lr_gamma=0.5,
     )
     base.update(kw)
     return TrainConfig(**base)
