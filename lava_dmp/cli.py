@@ -77,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.02,
         help="weight init scale (see NetConfig.init)",
     )
+    tr.add_argument(
+        "--no-fast-path",
+        action="store_true",
+        help="ablation: W_f = 0, memory path only",
+    )
+    tr.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="baseline: plain LIF network without the memory",
+    )
     tr.add_argument("--optimizer", default="adam", choices=("adam", "adamw"))
     tr.add_argument("--lr", type=float, default=1e-3)
     tr.add_argument("--weight-decay", type=float, default=0.0)

@@ -137,3 +137,40 @@ def test_cli_shd_schema_train_export_run(tmp_path, capsys):
     ran = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert ran["samples"] == 3 and ran["spike_mismatches"] == 0
     assert ran["lava_spikes"] > 0
+
+
+@needs_mnist
+def test_cli_ablation_flags(tmp_path, capsys):
+    out = tmp_path / "abl"
+    assert (
+        main(
+            [
+                "train",
+                "--sizes",
+                "1,8,10",
+                "--order",
+                "3",
+                "--epochs",
+                "1",
+                "--limit-train",
+                "16",
+                "--limit-test",
+                "8",
+                "--batch-size",
+                "8",
+                "--no-fast-path",
+                "--output",
+                str(out),
+                "--json",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    from lava_dmp.train.trainer import load_checkpoint
+
+    state = load_checkpoint(out / "checkpoint.pt")
+    assert state["net"]["fast_path"] is False
+    w = state["model"]["blocks.0.synapse.weight"].reshape(9, 1)
+    assert float(w[:8].abs().max()) == 0.0
