@@ -89,18 +89,8 @@ def build_network(
         if fixed:
             layer = DMPLayer.from_fixed(p)
         else:
-            layer = DMPLayer(
-                weights_f=p.weights_f,
-                weights_x=p.weights_x,
-                weights_m=p.weights_m,
-                bias=p.bias,
-                bias_x=p.bias_x,
-                theta=p.theta,
-                beta=p.beta,
-                vth=p.vth,
-                reset=p.reset,
-                dilation=p.dilation,
-                num_message_bits=num_message_bits if idx == 0 else 0,
+            layer = DMPLayer.from_params(
+                p, num_message_bits=num_message_bits if idx == 0 else 0
             )
         prev.connect(layer.s_in)
         if record:

@@ -133,3 +133,22 @@ def loop_fixed_layer(fp, s_in, delay=True):
         out["v"].append(list(v))
         out["m"].append(list(m))
     return {k: np.array(val, dtype=np.int64) for k, val in out.items()}
+
+
+def numpy_layer(params, s_in, delay=True):
+    """:func:`numpy_dmp` with the fields of a DMPLayerParams."""
+    p = params
+    return numpy_dmp(
+        s_in,
+        p.weights_f,
+        p.weights_x,
+        p.weights_m,
+        p.bias,
+        p.bias_x,
+        p.theta,
+        p.beta,
+        p.vth,
+        p.reset,
+        p.dilation,
+        delay=delay,
+    )

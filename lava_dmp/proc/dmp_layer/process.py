@@ -118,6 +118,32 @@ class DMPLayer(AbstractProcess):
         self.a_buff = Var(shape=(params.n + 1,), init=0)
 
     @classmethod
+    def from_params(
+        cls,
+        params: DMPLayerParams,
+        *,
+        num_message_bits: int = 0,
+        name: str | None = None,
+        log_config: LogConfig | None = None,
+    ) -> DMPLayer:
+        """The float layer from :class:`~lava_dmp.convert.DMPLayerParams`."""
+        return cls(
+            weights_f=params.weights_f,
+            weights_x=params.weights_x,
+            weights_m=params.weights_m,
+            bias=params.bias,
+            bias_x=params.bias_x,
+            theta=params.theta,
+            beta=params.beta,
+            vth=params.vth,
+            reset=params.reset,
+            dilation=params.dilation,
+            num_message_bits=num_message_bits,
+            name=name,
+            log_config=log_config,
+        )
+
+    @classmethod
     def from_fixed(
         cls,
         params: FixedDMPParams,

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from lava_dmp.train.blocks import DMPDense, Readout
-from tests.reference import numpy_dmp
+from tests.reference import numpy_layer
 
 
 @pytest.mark.parametrize("reset,dilation", [("hard", 1), ("soft", 1), ("hard", 3)])
@@ -21,20 +21,7 @@ def test_block_forward_matches_numpy_layer_with_delay(reset, dilation):
     out = block(s.double())
     p = block.layer_params().fold_input_gain(block.neuron.input_gain)
     for b in range(2):
-        ref = numpy_dmp(
-            s[b].T.numpy(),
-            p.weights_f,
-            p.weights_x,
-            p.weights_m,
-            p.bias,
-            p.bias_x,
-            p.theta,
-            p.beta,
-            p.vth,
-            reset,
-            dilation,
-            delay=True,
-        )
+        ref = numpy_layer(p, s[b].T.numpy(), delay=True)
         assert np.array_equal(out[b].detach().T.numpy(), ref["s"])
         assert ref["s"].sum() > 20
 
@@ -75,17 +62,6 @@ def test_ablations_freeze_the_removed_path(fast_path, memory):
         assert torch.all(w[8] == 0) and torch.all(block.neuron.weights_m == 0)
         # a plain LIF layer: the numpy equations with W_m = 0 and w_x = 0
         p = block.layer_params().fold_input_gain(block.neuron.input_gain)
-        ref = numpy_dmp(
-            s[0].T.numpy(),
-            p.weights_f,
-            p.weights_x,
-            p.weights_m,
-            p.bias,
-            p.bias_x,
-            p.theta,
-            p.beta,
-            p.vth,
-            delay=True,
-        )
+        ref = numpy_layer(p, s[0].T.numpy(), delay=True)
         out = block(s.double())[0].detach().T.numpy()
         assert np.array_equal(out, ref["s"]) and ref["s"].sum() > 0

@@ -12,7 +12,7 @@ from lava_dmp.fixed_point import FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer, run_golden_network
 from lava_dmp.lava_run import run_and_probe
 from lava_dmp.proc.dmp_layer.process import DMPLayer
-from tests.reference import numpy_dmp
+from tests.reference import numpy_layer
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -56,20 +56,7 @@ def test_float_layer_equals_numpy_equations(reset, dilation):
         dilation=dilation,
     )
     out = _run_layer(layer, s, "float")
-    ref = numpy_dmp(
-        s,
-        p.weights_f,
-        p.weights_x,
-        p.weights_m,
-        p.bias,
-        p.bias_x,
-        p.theta,
-        p.beta,
-        p.vth,
-        reset,
-        dilation,
-        delay=True,
-    )
+    ref = numpy_layer(p, s, delay=True)
     assert np.array_equal(out["s"], ref["s"])
     assert np.max(np.abs(out["v"] - ref["v"])) < 1e-9
     assert np.max(np.abs(out["m"] - ref["m"])) < 1e-9
@@ -134,18 +121,7 @@ def test_float_graded_layer_tracks_fixed_layer():
     fixed, _ = convert_layer(p, in_scale=1 / 255, num_message_bits=8)
     pixels = np.random.default_rng(2).integers(0, 256, (200, 1))
     gold = GoldenDMPLayer(fixed).run(pixels[:, None, :])
-    ref = numpy_dmp(
-        pixels / 255.0,
-        p.weights_f,
-        p.weights_x,
-        p.weights_m,
-        p.bias,
-        p.bias_x,
-        p.theta,
-        p.beta,
-        p.vth,
-        delay=True,
-    )
+    ref = numpy_layer(p, pixels / 255.0, delay=True)
     agree = np.mean(gold["s"][:, 0] == ref["s"])
     assert agree > 0.95
 
@@ -194,30 +170,8 @@ def test_two_layers_float_with_monitor():
     src.s_out.connect(layers[0].s_in)
     layers[0].s_out.connect(layers[1].s_in)
     out = run_and_probe(layers[0], 150, "float", probes={"v2": layers[1].v})
-    r1 = numpy_dmp(
-        s,
-        p1.weights_f,
-        p1.weights_x,
-        p1.weights_m,
-        p1.bias,
-        p1.bias_x,
-        p1.theta,
-        p1.beta,
-        p1.vth,
-        delay=True,
-    )
-    r2 = numpy_dmp(
-        r1["s"],
-        p2.weights_f,
-        p2.weights_x,
-        p2.weights_m,
-        p2.bias,
-        p2.bias_x,
-        p2.theta,
-        p2.beta,
-        p2.vth,
-        delay=True,
-    )
+    r1 = numpy_layer(p1, s, delay=True)
+    r2 = numpy_layer(p2, r1["s"], delay=True)
     assert np.max(np.abs(out["v2"] - r2["v"])) < 1e-9
 
 
