@@ -553,7 +553,13 @@ def convert_layer(
         spectral_radius_float=float(np.max(np.abs(np.linalg.eigvals(q.a_bar)))),
         spectral_radius_fixed=q.spectral_radius(),
         memory_error_measured=err,
-        memory_error_bound=q.error_bound(m_frac, float(bound.sum()), x_max * ds),
+        # the bound sums matrix powers: skipped with the measurement (test_steps=0,
+        # the quantised training forward converts on every step)
+        memory_error_bound=(
+            q.error_bound(m_frac, float(bound.sum()), x_max * ds)
+            if test_steps
+            else float("nan")
+        ),
         memory_peak=peak,
     )
     return fixed, report

@@ -34,6 +34,7 @@ from lava_dmp.validation import check_int, check_positive
 __all__ = [
     "continuous_lmu",
     "lmu_matrices",
+    "update_matrices",
     "impulse_response",
     "memory_scan",
     "memory_fft",
@@ -99,6 +100,20 @@ def lmu_matrices(
     aug[:order, order] = b_vec * dt
     ex = scipy.linalg.expm(aug)
     return ex[:order, :order].copy(), ex[:order, order].copy()
+
+
+def update_matrices(
+    order: int, theta: float, dilation: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Matrices of one memory refresh with update period ``d_s``.
+
+    ``(A_bar, B_bar / d_s)`` at ``dt = d_s``: the refresh is driven by the sum of
+    the drive over the period, so ``B_bar / d_s`` applied to that sum uses its
+    mean. ``d_s = 1`` gives :func:`lmu_matrices`.
+    """
+    check_int("dilation", dilation, minimum=1)
+    a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
+    return a_bar, b_bar / dilation
 
 
 def impulse_response(a_bar: np.ndarray, b_bar: np.ndarray, steps: int) -> np.ndarray:
@@ -168,8 +183,7 @@ def dilated_memory(
 
     Returns ``m`` with shape ``(T, d)`` (or ``(T, batch, d)``).
     """
-    check_int("dilation", dilation, minimum=1)
-    a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
+    a_bar, b_eff = update_matrices(order, theta, dilation)
     x = np.asarray(x, dtype=np.float64)
     m = np.zeros(x.shape[1:] + (order,))
     acc = np.zeros(x.shape[1:])
@@ -177,7 +191,7 @@ def dilated_memory(
     for k in range(x.shape[0]):
         acc = acc + x[k]
         if k % dilation == 0:
-            m = m @ a_bar.T + (acc / dilation)[..., None] * b_bar
+            m = m @ a_bar.T + acc[..., None] * b_eff
             acc = np.zeros_like(acc)
         out[k] = m
     return out
@@ -288,8 +302,7 @@ def quantize_lmu(
     quantised ``A_bar`` is not stable (spectral radius >= 1).
     """
     check_int("dilation", dilation, minimum=1)
-    a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
-    b_eff = b_bar / dilation
+    a_bar, b_eff = update_matrices(order, theta, dilation)
     if b_frac is None:
         b_frac = max_frac_bits(b_eff, b_bits)
     q = QuantizedLMU(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from lava_dmp.legendre import impulse_response, lmu_matrices
+from lava_dmp.legendre import impulse_response, update_matrices
 
 __all__ = ["legendre_kernel", "memory_current_fft", "causal_conv_fft"]
 
@@ -23,9 +23,9 @@ def legendre_kernel(
 ) -> np.ndarray:
     """Impulse response ``h`` of ``ceil((steps + d_s - 1) / d_s)`` rows at ``dt = d_s``,
     with ``B_bar / d_s`` (the drive enters as a sum over the period)."""
-    a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
+    a_bar, b_eff = update_matrices(order, theta, dilation)
     coarse = -(-(steps + dilation - 1) // dilation)
-    return impulse_response(a_bar, b_bar / dilation, coarse)
+    return impulse_response(a_bar, b_eff, coarse)
 
 
 def _fft_size(n: int) -> int:

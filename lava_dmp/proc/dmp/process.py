@@ -9,8 +9,8 @@ from lava.magma.core.process.variable import Var
 
 from lava_dmp.convert import DMPLayerParams, FixedDMPParams
 from lava_dmp.fixed_point import DECAY_BITS
-from lava_dmp.legendre import lmu_matrices
-from lava_dmp.validation import check_array, check_int
+from lava_dmp.legendre import update_matrices
+from lava_dmp.validation import check_int
 
 __all__ = ["DMP"]
 
@@ -95,16 +95,11 @@ class DMP(AbstractProcess):
     ) -> None:
         n = _check_shape(shape)
         if _fixed is None:
-            wm = np.asarray(weights_m)
-            if wm.ndim != 2 or wm.shape[0] != n or wm.shape[1] < 1:
-                raise ValueError(
-                    f"weights_m: expected shape ({n}, d) with order d >= 1, got "
-                    f"{wm.shape}"
-                )
+            # DMPLayerParams validates weights_m (shape (N, d), finite) and the rest
             params = DMPLayerParams(
                 weights_f=np.zeros((n, 1)),
                 weights_x=np.zeros(1),
-                weights_m=check_array("weights_m", wm, wm.shape),
+                weights_m=weights_m,
                 bias=bias,
                 bias_x=bias_x,
                 theta=theta,
@@ -114,8 +109,7 @@ class DMP(AbstractProcess):
                 dilation=dilation,
             )
             d, ds = params.order, params.dilation
-            a_bar, b_bar = lmu_matrices(d, params.theta, dt=float(ds))
-            b_bar = b_bar / ds
+            a_bar, b_bar = update_matrices(d, params.theta, ds)
             values = dict(
                 bias=params.bias,
                 bias_x=params.bias_x,

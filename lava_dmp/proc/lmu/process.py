@@ -7,7 +7,7 @@ from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
 from lava_dmp.fixed_point import FixedPointFormat
-from lava_dmp.legendre import lmu_matrices, quantize_lmu
+from lava_dmp.legendre import quantize_lmu, update_matrices
 from lava_dmp.validation import check_int, check_positive
 
 __all__ = ["LMU"]
@@ -64,8 +64,7 @@ class LMU(AbstractProcess):
         theta = check_positive("theta", theta)
         dilation = check_int("dilation", dilation, minimum=1)
         if fixed is None:
-            a_bar, b_bar = lmu_matrices(order, theta, dt=float(dilation))
-            b_bar = b_bar / dilation
+            a_bar, b_bar = update_matrices(order, theta, dilation)
             numeric, shifts, fmt = "float", {}, {}
         else:
             if not isinstance(fixed, FixedPointFormat) or fixed.m_frac is None:
