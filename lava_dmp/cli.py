@@ -116,6 +116,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
 
+    co = sub.add_parser(
+        "cost", help="cost of an exported network on the near-memory accelerator"
+    )
+    _common(co, "outputs/cost")
+    co.add_argument("network", help="exported network (.h5)")
+    co.add_argument("--samples", type=int, default=100, help="test samples costed")
+    co.add_argument(
+        "--hardware",
+        default="default",
+        help="hardware description: default | double | a JSON file",
+    )
+    co.add_argument(
+        "--lava-samples",
+        type=int,
+        default=0,
+        help="also run this many samples in Lava with NearMemorySimCfg and "
+        "check its counters against the fast path",
+    )
+    co.add_argument("--no-progress", action="store_true")
+
     ev = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
     _common(ev, "outputs/evaluate")
     ev.add_argument("checkpoint")
@@ -260,13 +280,29 @@ def main(argv: list[str] | None = None) -> int:
             from lava_dmp.deploy import export_checkpoint
 
             summary = export_checkpoint(args.checkpoint, args.network)
+        elif args.command == "cost":
+            from lava_dmp.cost.run import cost_network, print_cost
+
+            summary = cost_network(
+                args.network,
+                args.samples,
+                args.hardware,
+                args.lava_samples,
+                args.data_dir,
+                args.output,
+                progress=not args.no_progress,
+            )
+            if not args.json:
+                print_cost(summary)
         elif args.command == "run":
             from lava_dmp.deploy import run_exported
 
             summary = run_exported(
                 args.network, args.samples, args.checkpoint, args.data_dir
             )
-        if args.command != "simulate":
+        if args.command not in ("simulate", "cost") or (
+            args.command == "cost" and args.json
+        ):
             if args.json:
                 print(json.dumps(summary))
             else:

@@ -51,18 +51,13 @@ def export_checkpoint(checkpoint: str | os.PathLike, output: str | os.PathLike) 
     }
 
 
-def run_exported(
-    network: str | os.PathLike,
-    samples: int = 10,
-    checkpoint: str | os.PathLike | None = None,
-    data_dir: str | None = None,
-) -> dict:
-    """Run ``samples`` real test sequences through the exported network in Lava.
+def load_test_inputs(meta: dict, samples: int, data_dir: str | None = None) -> tuple:
+    """The first ``samples`` test sequences of an exported network's task.
 
-    With ``checkpoint`` the quantised PyTorch forward of the same network runs
-    too, and spikes of every layer and step are compared.
+    Returns ``(task, inputs, dataset, x)``: integer ``(T, M)`` arrays for
+    Lava and the golden model, the dataset (labels in ``.y``) and the
+    PyTorch input ``x`` (batch, channels, time), permuted for PS-MNIST.
     """
-    layers, _, meta = read_network(network)
     task = meta.get("task") or "smnist"
     if task in ("smnist", "psmnist"):
         # the permutation travels with the network: read plain S-MNIST, permute
@@ -75,6 +70,22 @@ def run_exported(
         data = make_dataset(task, "test", limit=samples, data_dir=data_dir)
         x = data.x
         inputs = [p.astype(np.int64) for p in data.pixels]
+    return task, inputs, data, x
+
+
+def run_exported(
+    network: str | os.PathLike,
+    samples: int = 10,
+    checkpoint: str | os.PathLike | None = None,
+    data_dir: str | None = None,
+) -> dict:
+    """Run ``samples`` real test sequences through the exported network in Lava.
+
+    With ``checkpoint`` the quantised PyTorch forward of the same network runs
+    too, and spikes of every layer and step are compared.
+    """
+    layers, _, meta = read_network(network)
+    task, inputs, data, x = load_test_inputs(meta, samples, data_dir)
     t0 = time.perf_counter()
     runs = run_lava_many(network, inputs, progress=True)
     lava_pred = [int(np.argmax(r["scores"])) for r in runs]

@@ -194,6 +194,7 @@ def run_lava_many(
     path: str | os.PathLike,
     samples: list[np.ndarray] | np.ndarray,
     progress: bool = False,
+    cfg=None,
 ) -> list[dict[str, np.ndarray]]:
     """Run many integer sequences ``(T, M)`` through one Lava runtime.
 
@@ -202,7 +203,9 @@ def run_lava_many(
     Dense buffers) and of the readout is set back to zero, so each sample
     starts as a fresh network. Spikes are recorded into memmap files. Returns
     per sample each layer's spikes ``s0, s1, ...`` ``(T, N)`` and ``scores``.
-    The runtime is always stopped.
+    ``cfg`` is the run config (default ``Loihi2SimCfg(select_tag='fixed_pt')``;
+    a :class:`lava_dmp.cost.NearMemorySimCfg` counts the run's cost). The
+    runtime is always stopped.
     """
     import tempfile
 
@@ -245,7 +248,8 @@ def run_lava_many(
             )
             layer.s_out.connect(rec.a_in)
             recs.append(rec)
-        root, cfg = net.layers[0], run_cfg("fixed")
+        root = net.layers[0]
+        cfg = run_cfg("fixed") if cfg is None else cfg
         try:
             for _ in tqdm(samples, disable=not progress, desc="Lava samples"):
                 root.run(condition=RunSteps(num_steps=steps + 1), run_cfg=cfg)

@@ -1,0 +1,159 @@
+"""``lava-dmp cost``: an exported network on real test inputs, on every design."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+
+from lava_dmp.cost.counters import Unit
+from lava_dmp.cost.fast import golden_counts
+from lava_dmp.cost.hardware import load_hardware, preset
+from lava_dmp.cost.report import compare_designs, comparison_table, plot_costs
+from lava_dmp.cost.run_config import NearMemorySimCfg
+from lava_dmp.validation import check_int
+
+__all__ = ["cost_network", "lava_counts", "match_units"]
+
+
+def match_units(units: dict[str, Unit]) -> dict[str, str]:
+    """Fast-path names (``L0.dense``, ``L0.dmp``, ..., ``readout``) for the
+    units of an instrumented Lava run of the same network, found by following
+    the chain from the input: each layer's synapse is fed by the layer
+    before (Lava's process ids do not follow the layer order)."""
+    names: dict[str, str] = {}
+    syn = [u for u in units.values() if u.kind == "synapse"]
+    prev = None
+    for i in range(len(syn)):
+        nxt = [
+            u
+            for u in syn
+            if (
+                u.source == prev
+                if prev
+                else units.get(u.source, Unit("io", 0)).kind == "io"
+            )
+            and u.target in units
+        ]
+        if len(nxt) != 1:
+            break
+        tgt = units[nxt[0].target]
+        if tgt.kind == "readout":
+            names["readout.dense"], names["readout"] = nxt[0].name, tgt.name
+            break
+        names[f"L{i}.dense"], names[f"L{i}.dmp"] = nxt[0].name, tgt.name
+        prev = tgt.name
+    return names
+
+
+def lava_counts(
+    network: str | os.PathLike, inputs: list[np.ndarray], cfg: NearMemorySimCfg
+) -> tuple[dict[str, Unit], dict[str, np.ndarray], list[dict]]:
+    """Run ``inputs`` through the exported network with ``cfg``; counts named
+    as the fast path names them."""
+    from lava_dmp.netx import run_lava_many
+
+    runs = run_lava_many(network, inputs, cfg=cfg)
+    counts = cfg.counts()
+    mapping = match_units(cfg.units)  # fast-path name -> Lava unit
+    units = {name: cfg.units[key] for name, key in mapping.items()}
+    named = {name: counts[key] for name, key in mapping.items()}
+    cfg.cleanup()
+    return units, named, runs
+
+
+def cost_network(
+    network: str | os.PathLike,
+    samples: int = 100,
+    hardware: str = "default",
+    lava_samples: int = 0,
+    data_dir: str | None = None,
+    output: str | os.PathLike | None = None,
+    batch: int = 100,
+    progress: bool = True,
+) -> dict:
+    """Cost ``samples`` real test inputs of an exported network on the DMP
+    design and the baselines; with ``lava_samples`` also run that many in
+    Lava under :class:`NearMemorySimCfg` and check that its counters equal
+    the fast path's. Writes ``cost.json`` and ``cost.png`` into ``output``.
+    """
+    from lava_dmp.deploy import load_test_inputs
+    from lava_dmp.netx import read_network
+
+    samples = check_int("samples", samples, minimum=1)
+    lava_samples = check_int("lava_samples", lava_samples, minimum=0)
+    t0 = time.perf_counter()
+    hw = load_hardware(hardware)
+    hw_double = preset("double") if hw.name != "dmp-256" else hw
+    layers, (w, _, _, _), meta = read_network(network)
+    task, inputs, data, _ = load_test_inputs(meta, samples, data_dir)
+    reports = compare_designs(
+        layers, inputs, w.shape[0], hw, hw_double, batch=batch, progress=progress
+    )
+    table = comparison_table(reports, hw.name, hw_double.name)
+    summary = {
+        "network": str(network),
+        "task": task,
+        "samples": len(inputs),
+        "steps_per_sample": int(inputs[0].shape[0]) + 1,
+        "hardware": hw.to_dict(),
+        "designs": {k: r.summary() for k, r in reports.items()},
+        "comparison": table,
+    }
+    if lava_samples:
+        k = min(lava_samples, len(inputs))
+        cfg = NearMemorySimCfg(hardware=hw, max_steps=k * (inputs[0].shape[0] + 1))
+        lu, lc, _ = lava_counts(network, inputs[:k], cfg)
+        gu, gc, _ = golden_counts(layers, inputs[:k], hw, classes=w.shape[0])
+        equal = set(lc) == set(gc) and all(np.array_equal(lc[n], gc[n]) for n in gc)
+        summary["lava_check"] = {"samples": k, "counts_equal_fast_path": bool(equal)}
+    if output is not None:
+        os.makedirs(output, exist_ok=True)
+        fig = os.path.join(output, "cost.png")
+        plot_costs(reports, hw.name, fig)
+        summary["figure"] = fig
+        tmp = os.path.join(output, "cost.json.tmp")
+        with open(tmp, "w") as f:
+            json.dump(summary, f, indent=1, default=float)
+        os.replace(tmp, os.path.join(output, "cost.json"))
+    summary["seconds"] = round(time.perf_counter() - t0, 1)
+    return summary
+
+
+def print_cost(summary: dict) -> None:
+    """Terminal tables of :func:`cost_network`'s summary."""
+    print(
+        f"lava-dmp cost: {summary['network']} ({summary['task']}), "
+        f"{summary['samples']} samples x {summary['steps_per_sample']} steps"
+    )
+    head = f"  {'design':<14}{'steps/s':>12}{'x real time':>13}{'nJ/inference':>14}"
+    print(head + f"{'pJ/step':>10}{'area mm2':>10}")
+    for name, d in summary["designs"].items():
+        area = d["area_mm2"].get("total") if d["area_mm2"] else None
+        print(
+            f"  {name:<14}{d['throughput_steps_per_s']:>12.4g}"
+            f"{d['acceleration_vs_real_time']:>13.4g}"
+            f"{d['energy_per_inference_nj']:>14.4g}{d['energy_per_step_pj']:>10.4g}"
+            + (f"{area:>10.4f}" if area is not None else f"{'-':>10}")
+        )
+    first = next(iter(summary["designs"].values()))
+    print(
+        "  energy by datapath (pJ): "
+        + ", ".join(f"{k} {v:.4g}" for k, v in first["energy_by_path_pj"].items())
+    )
+    print(f"  {'metric':<28}{'paper':>12}{'ours':>9}  note")
+    for row in summary["comparison"]:
+        print(
+            f"  {row['metric']:<28}{row['paper']:>12}{row['ours']:>9.3g}  "
+            + ("agrees" if row["agrees"] else row["why_it_may_differ"])
+        )
+    if "lava_check" in summary:
+        c = summary["lava_check"]
+        print(
+            f"  Lava NearMemorySimCfg on {c['samples']} samples: counters equal "
+            f"to the fast path: {c['counts_equal_fast_path']}"
+        )
+    if "figure" in summary:
+        print(f"  figure: {summary['figure']}")

@@ -1,0 +1,61 @@
+import json
+
+import torch
+
+from lava_dmp.cli import main
+from lava_dmp.train.export import export_network
+from lava_dmp.train.model import DMPNet, NetConfig
+
+
+def test_cli_cost_on_mnist_digits(tmp_path, capsys):
+    torch.manual_seed(1)
+    net = DMPNet(NetConfig(sizes=(1, 16, 12, 10), order=4, theta=300.0, init_std=0.3))
+    path = tmp_path / "net.h5"
+    export_network(net, path, 784, task="smnist")
+    out = tmp_path / "cost"
+    argv = [
+        "cost",
+        str(path),
+        "--samples",
+        "3",
+        "--lava-samples",
+        "2",
+        "--output",
+        str(out),
+        "--json",
+        "--no-progress",
+    ]
+    assert main(argv) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["samples"] == 3 and summary["steps_per_sample"] == 785
+    assert summary["lava_check"]["counts_equal_fast_path"] is True
+    designs = summary["designs"]
+    assert set(designs) == {
+        "dmp-128",
+        "elfcore-like",
+        "loihi-like",
+        "reckon-like",
+        "dmp-256",
+    }
+    d = designs["dmp-128"]
+    # 785 steps x 2 DMP layers: every step refreshes the memory of both
+    assert d["counts"]["lmu_macs"] == 3 * 785 * 2 * (4 * 4 + 4)
+    assert d["counts"]["dendrite_updates"] == 3 * 785 * (16 + 12) + 3 * 784 * 10
+    assert d["energy_per_inference_nj"] > 0
+    assert abs(sum(d["energy_by_path_pj"].values()) - d["total_energy_j"] * 1e12) < 1e-3
+    assert (
+        designs["elfcore-like"]["energy_per_inference_nj"]
+        > d["energy_per_inference_nj"]
+    )
+    assert len(summary["comparison"]) == 10
+    assert (out / "cost.json").exists() and (out / "cost.png").stat().st_size > 10_000
+    # human tables and a clear error for a bad hardware name
+    assert (
+        main(
+            ["cost", str(path), "--samples", "1", "--output", str(out), "--no-progress"]
+        )
+        == 0
+    )
+    assert "paper" in capsys.readouterr().out
+    assert main(["cost", str(path), "--hardware", "triple", "--output", str(out)]) == 2
+    assert "neither a preset" in capsys.readouterr().err
