@@ -25,7 +25,7 @@ from lava.magma.core.model.py.ports import AbstractPyPort, PyInPort, PyOutPort
 from lava.magma.core.process.process import AbstractProcess
 from lava.magma.core.run_configs import Loihi2SimCfg
 
-from lava_dmp.cost.counters import COUNTERS, FEATURES, Unit, linear_basis
+from lava_dmp.cost.counters import COUNTERS, Unit, linear_basis
 from lava_dmp.cost.hardware import HardwareSpec, preset
 
 __all__ = ["NearMemorySimCfg", "describe_process"]
@@ -136,40 +136,44 @@ class _CountingMixin:
                 tap = _Tap(val)
                 setattr(self, name, tap)
                 self._cost_out.append(tap)
-        self._cost_buf = np.memmap(
+        self._cost_taps = self._cost_in + self._cost_out
+        self._cost_map = np.memmap(
             self._cost_path,
             dtype=np.int64,
             mode="r+",
             shape=(self._cost_capacity + 1, len(COUNTERS)),
         )
+        # a plain ndarray view: memmap's own indexing is slow per step
+        self._cost_buf = self._cost_map.view(np.ndarray)
         self._cost_row = int(self._cost_buf[0, 0])
         self._cost_col_nnz = None
         if self._cost_unit.kind == "synapse" and hasattr(self.weights, "tocsc"):
             self._cost_col_nnz = np.diff(self.weights.tocsc().indptr)
 
-    def _cost_features(self) -> np.ndarray:
+    def _cost_features(self) -> tuple[int, int, int, int, int]:
         unit = self._cost_unit
-        f = np.zeros(len(FEATURES), dtype=np.int64)
+        events = reads = refresh = active = 0
         ins = [t.last for t in self._cost_in if t.last is not None]
-        f[0] = sum(_nonzero(x) for x in ins)
+        for x in ins:
+            events += int(np.count_nonzero(x))
         if unit.kind == "synapse" and ins:
             if self._cost_col_nnz is not None:  # Sparse: nonzeros read
-                f[1] = int(self._cost_col_nnz[np.flatnonzero(ins[0])].sum())
+                reads = int(self._cost_col_nnz[np.flatnonzero(ins[0])].sum())
             else:  # Dense: a whole column per event
-                f[1] = f[0] * unit.n
+                reads = events * unit.n
         elif unit.kind == "dmp":
-            f[2] = int((int(self.k[0]) - 1) % unit.dilation == 0)
+            refresh = int((int(self.k[0]) - 1) % unit.dilation == 0)
         elif unit.kind == "readout":
-            f[3] = int(int(self.k[0]) - 1 >= self.t_start)
+            active = int(int(self.k[0]) - 1 >= self.t_start)
         elif unit.kind == "lif":
-            f[3] = 1
-        f[4] = sum(_nonzero(t.last) for t in self._cost_out)
-        return f
+            active = 1
+        spikes = sum(_nonzero(t.last) for t in self._cost_out)
+        return events, reads, refresh, active, spikes
 
     def run_spk(self) -> None:
         if not hasattr(self, "_cost_buf"):
             self._cost_install()
-        for tap in self._cost_in + self._cost_out:
+        for tap in self._cost_taps:
             tap.last = None
         super().run_spk()
         if self._cost_row >= self._cost_capacity:
@@ -177,10 +181,12 @@ class _CountingMixin:
                 f"NearMemorySimCfg: more than max_steps={self._cost_capacity} "
                 "steps counted; pass a larger max_steps"
             )
+        row = self._cost_c0.copy()
+        for value, coef in zip(self._cost_features(), self._cost_basis):
+            if value:
+                row += value * coef
         self._cost_row += 1
-        self._cost_buf[self._cost_row] = (
-            self._cost_c0 + self._cost_features() @ self._cost_basis
-        )
+        self._cost_buf[self._cost_row] = row
         self._cost_buf[0, 0] = self._cost_row
 
 
