@@ -136,6 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     co.add_argument("--no-progress", action="store_true")
 
+    sy = sub.add_parser(
+        "synthetic-shd",
+        help="write synthetic spike trains in the SHD schema (shd_train.h5, "
+        "shd_test.h5) into --output, for machines without SHD",
+    )
+    _common(sy, "data/synthetic-shd")
+    sy.add_argument("--train", type=int, default=8000)
+    sy.add_argument("--test", type=int, default=2000)
+    sy.add_argument("--seed", type=int, default=0)
+    sy.add_argument("--rate-hz", type=float, default=40.0)
+    sy.add_argument("--noise-hz", type=float, default=1.0)
+
     ev = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
     _common(ev, "outputs/evaluate")
     ev.add_argument("checkpoint")
@@ -280,6 +292,17 @@ def main(argv: list[str] | None = None) -> int:
             from lava_dmp.deploy import export_checkpoint
 
             summary = export_checkpoint(args.checkpoint, args.network)
+        elif args.command == "synthetic-shd":
+            from lava_dmp.datasets.synthetic import write_synthetic_shd
+
+            summary = write_synthetic_shd(
+                args.output,
+                args.train,
+                args.test,
+                args.seed,
+                rate_hz=args.rate_hz,
+                noise_hz=args.noise_hz,
+            )
         elif args.command == "cost":
             from lava_dmp.cost.run import cost_network, print_cost
 

@@ -5,19 +5,11 @@ import numpy as np
 import pytest
 
 from lava_dmp.datasets.shd import bin_events, load_spike_dataset
+from lava_dmp.datasets.synthetic import write_spike_file
 
 
 def write_shd(path, trains, labels):
-    """HDF5 in the SHD schema: ragged spikes/times (s), spikes/units, labels."""
-    with h5py.File(path, "w") as f:
-        ft = h5py.vlen_dtype(np.float32)
-        fu = h5py.vlen_dtype(np.uint16)
-        times = f.create_dataset("spikes/times", (len(trains),), dtype=ft)
-        units = f.create_dataset("spikes/units", (len(trains),), dtype=fu)
-        for i, (t, u) in enumerate(trains):
-            times[i] = np.asarray(t, dtype=np.float32)
-            units[i] = np.asarray(u, dtype=np.uint16)
-        f.create_dataset("labels", data=np.asarray(labels, dtype=np.uint16))
+    write_spike_file(path, trains, labels)
 
 
 def test_binning_and_pooling_by_hand():
