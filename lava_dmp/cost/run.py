@@ -15,7 +15,28 @@ from lava_dmp.cost.report import compare_designs, comparison_table, plot_costs
 from lava_dmp.cost.run_config import NearMemorySimCfg
 from lava_dmp.validation import check_int
 
-__all__ = ["cost_network", "lava_counts", "match_units"]
+__all__ = ["cost_network", "footprint", "lava_counts", "match_units"]
+
+
+def footprint(layers, classes: int, hw) -> dict:
+    """SRAM a network needs against the hardware's, and what does not fit."""
+    w_bits = sum((p.m_in * (p.n + 1)) * hw.weight_bits for p in layers)
+    w_bits += layers[-1].n * classes * hw.weight_bits
+    c_bits = sum((p.n * p.order + p.n + p.order**2 + p.order) for p in layers)
+    c_bits *= hw.coef_bits
+    s_bits = (sum(p.n for p in layers) + classes) * hw.v_bits
+    need = {
+        "weight_sram_kib": w_bits / 8192,
+        "coef_sram_kib": c_bits / 8192,
+        "state_sram_kib": s_bits / 8192,
+    }
+    over = [k for k, v in need.items() if v > getattr(hw, k)]
+    over += [
+        f"memory_order (layer {i}: d = {p.order})"
+        for i, p in enumerate(layers)
+        if p.order > hw.memory_order
+    ]
+    return {"needs": need, "does_not_fit": over}
 
 
 def match_units(units: dict[str, Unit]) -> dict[str, str]:
@@ -99,6 +120,7 @@ def cost_network(
         "samples": len(inputs),
         "steps_per_sample": int(inputs[0].shape[0]) + 1,
         "hardware": hw.to_dict(),
+        "footprint": footprint(layers, w.shape[0], hw),
         "designs": {k: r.summary() for k, r in reports.items()},
         "comparison": table,
     }
@@ -148,6 +170,13 @@ def print_cost(summary: dict) -> None:
         print(
             f"  {row['metric']:<28}{row['paper']:>12}{row['ours']:>9.3g}  "
             + ("agrees" if row["agrees"] else row["why_it_may_differ"])
+        )
+    over = summary["footprint"]["does_not_fit"]
+    if over:
+        print(
+            "  note: the network exceeds the hardware's "
+            + ", ".join(over)
+            + " (costed as if it fitted; pass --hardware FILE with larger SRAMs)"
         )
     if "lava_check" in summary:
         c = summary["lava_check"]
