@@ -148,6 +148,20 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--rate-hz", type=float, default=40.0)
     sy.add_argument("--noise-hz", type=float, default=1.0)
 
+    vb = sub.add_parser(
+        "validate-brian2",
+        help="Lava float against Brian2 (exact discrete and continuous readings)",
+    )
+    _common(vb, "outputs/brian2")
+    vb.add_argument("--network", default=None, help="exported network (.h5)")
+    vb.add_argument("--samples", type=int, default=2)
+    vb.add_argument(
+        "--substeps",
+        default="4,16",
+        help="sub-steps per step of the continuous reading",
+    )
+    vb.add_argument("--steps", type=int, default=None, help="truncate the inputs")
+
     ev = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
     _common(ev, "outputs/evaluate")
     ev.add_argument("checkpoint")
@@ -303,6 +317,19 @@ def main(argv: list[str] | None = None) -> int:
                 rate_hz=args.rate_hz,
                 noise_hz=args.noise_hz,
             )
+        elif args.command == "validate-brian2":
+            from lava_dmp.brian2.validate import print_validation, validate_cli
+
+            summary = validate_cli(
+                args.network,
+                args.samples,
+                tuple(int(v) for v in args.substeps.split(",")),
+                args.steps,
+                args.data_dir,
+                args.output,
+            )
+            if not args.json:
+                print_validation(summary)
         elif args.command == "cost":
             from lava_dmp.cost.run import cost_network, print_cost
 
@@ -323,9 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             summary = run_exported(
                 args.network, args.samples, args.checkpoint, args.data_dir
             )
-        if args.command not in ("simulate", "cost") or (
-            args.command == "cost" and args.json
-        ):
+        quiet = ("simulate", "cost", "validate-brian2")
+        if args.command not in quiet or (args.command != "simulate" and args.json):
             if args.json:
                 print(json.dumps(summary))
             else:
