@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files, not windows: CLI and CI have no display
+from lava_dmp.legendre import legendre_decoder
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from lava_dmp.legendre import legendre_decoder  # noqa: E402
+# Figures are built with matplotlib's object API (no pyplot): no backend is
+# chosen or changed, so the CLI writes files without a display and notebooks
+# keep their inline backend (display the returned Figure).
 
 __all__ = ["raster", "plot_network_run", "plot_legendre_basis"]
 
@@ -33,10 +33,12 @@ def plot_network_run(
     m: np.ndarray | None = None,
     v_fixed: np.ndarray | None = None,
     title: str = "",
-) -> None:
-    """Input, one raster per layer, and (if given) membrane and memory traces."""
+) -> Figure:
+    """Input, one raster per layer, and (if given) membrane and memory traces;
+    saved to ``path`` unless it is ``None``."""
     rows = 1 + len(spikes) + (v is not None) + (m is not None)
-    fig, axes = plt.subplots(rows, 1, figsize=(9, 1.9 * rows), sharex=True)
+    fig = Figure(figsize=(9, 1.9 * rows))
+    axes = fig.subplots(rows, 1, sharex=True)
     axes = np.atleast_1d(axes)
     axes[0].plot(inputs, lw=0.6, c="tab:gray")
     axes[0].set_ylabel("input")
@@ -58,17 +60,20 @@ def plot_network_run(
         axes[row].set_ylabel("memory m")
     axes[-1].set_xlabel("time step")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
 
 
-def plot_legendre_basis(path, order: int, points: int = 200) -> None:
+def plot_legendre_basis(path, order: int, points: int = 200) -> Figure:
     """The shifted Legendre polynomials that decode the memory window."""
     r = np.linspace(0, 1, points)
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig = Figure(figsize=(6, 3))
+    ax = fig.subplots()
     ax.plot(r, legendre_decoder(order, r))
     ax.set_xlabel("relative delay r = delay / theta")
     ax.set_ylabel("P_i(2r - 1)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig

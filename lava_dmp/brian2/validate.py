@@ -10,6 +10,7 @@ import os
 import time
 
 import numpy as np
+from matplotlib.figure import Figure  # no pyplot: the backend stays the caller's
 
 from lava_dmp.brian2.continuous import reference_layer, run_continuous
 from lava_dmp.brian2.discrete import run_discrete
@@ -161,15 +162,12 @@ def _aggregate(rows: list[dict]) -> list[dict]:
     return list(out.values())
 
 
-def plot_validation(x, lava, readings, path: str, neurons: int = 3) -> None:
+def plot_validation(x, lava, readings, path: str | None, neurons: int = 3):
     """Input, membrane traces of a few neurons and two memory components of
     layer 0, Lava float against both Brian2 readings, and layer-0 rasters."""
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(4, 1, figsize=(11, 10), sharex=True)
+    fig = Figure(figsize=(11, 10))
+    ax = fig.subplots(4, 1, sharex=True)
     ax[0].plot(x, lw=0.8)
     ax[0].set_ylabel("input")
     styles = {"discrete": ":", **{k: "--" for k in readings if k != "discrete"}}
@@ -201,8 +199,9 @@ def plot_validation(x, lava, readings, path: str, neurons: int = 3) -> None:
     ax[3].set_xlabel("step")
     ax[3].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=110)
+    return fig
 
 
 def validate_cli(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.figure import Figure  # no pyplot: the backend stays the caller's
 
 from lava_dmp.convert import FixedDMPParams
 from lava_dmp.cost.baselines import activity, dmp_scaled, loihi_like, reckon_like
@@ -170,16 +171,15 @@ def comparison_table(
     return rows
 
 
-def plot_costs(reports: dict[str, CostReport], hw_name: str, path: str) -> None:
+def plot_costs(
+    reports: dict[str, CostReport], hw_name: str, path: str | None
+) -> Figure:
     """Energy breakdown of the DMP design (by path, by memory) and every
     design's throughput and energy per inference."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     d = reports[hw_name]
-    fig, ax = plt.subplots(2, 2, figsize=(11, 8))
+    fig = Figure(figsize=(11, 8))
+    ax = fig.subplots(2, 2)
     paths = list(d.energy_pj)
     comps = list(next(iter(d.energy_pj.values())))
     bottom = np.zeros(len(paths))
@@ -212,5 +212,6 @@ def plot_costs(reports: dict[str, CostReport], hw_name: str, path: str) -> None:
     for a in ax[1]:
         a.tick_params(axis="x", rotation=30)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=120)
+    return fig
