@@ -176,3 +176,47 @@ def test_fast_path_equals_lava_path(tmp_path):
         assert units[name] == gu[name] or units[name].kind == gu[name].kind
         np.testing.assert_array_equal(counts[name], gc[name], err_msg=name)
     assert sum(int(r["s0"].sum()) for r in runs) > 0
+
+
+def test_lava_dl_netx_network_is_counted(tmp_path):
+    """A slayer CUBA network loaded by lava-dl's netx runs under the config."""
+    import h5py
+    import lava.lib.dl.slayer as slayer
+    from lava.lib.dl import netx
+
+    torch.manual_seed(0)
+    p = {"threshold": 1.0, "current_decay": 1.0, "voltage_decay": 0.1}
+    blocks = [
+        slayer.block.cuba.Dense(p, 6, 5, weight_scale=2, weight_norm=False),
+        slayer.block.cuba.Dense(p, 5, 3, weight_scale=2, weight_norm=False),
+    ]
+    with torch.no_grad():  # slayer learns the neuron shape in a forward pass
+        y = torch.rand(1, 6, 4)
+        for b in blocks:
+            y = b(y)
+    with h5py.File(tmp_path / "cuba.h5", "w") as f:
+        group = f.create_group("layer")
+        for i, b in enumerate(blocks):
+            b.export_hdf5(group.create_group(f"{i}"))
+    net = netx.hdf5.Network(net_config=str(tmp_path / "cuba.h5"))
+    steps = 20
+    x = (np.random.default_rng(0).random((6, steps)) < 0.5).astype(np.int32)
+    src = Source(data=x)
+    src.s_out.connect(net.inp)
+    cfg = NearMemorySimCfg()
+    try:
+        net.run(condition=RunSteps(num_steps=steps), run_cfg=cfg)
+    finally:
+        stop_runtime(net)
+    units, counts = cfg.units, cfg.counts()
+    syn = [u for u in units.values() if u.kind == "synapse"]
+    lif = {u.name: u for u in units.values() if u.kind == "lif"}
+    assert len(syn) == 2 and len(lif) == 2
+    first = [u for u in syn if u.n == 5][0]
+    c = counts[first.name]
+    assert col(c, "spikes_in").sum() == x.sum()
+    assert col(c, "syn_ops").sum() == x.sum() * 5
+    assert lif[first.target].n == 5
+    assert col(counts[first.target], "dendrite_updates").sum() == steps * 5
+    rep = cost_of(units, counts, HW)
+    assert rep.total_energy > 0 and len(rep.cycles) == steps
