@@ -100,8 +100,14 @@ class CostReport:
             "energy_per_inference_nj": self.total_energy * 1e9 / max(self.samples, 1),
             "total_energy_j": self.total_energy,
             "power_w": self.power,
-            "energy_by_path_pj": e_path,
+            "energy_by_path_pj": e_path,  # whole run
             "energy_by_component_pj": e_mem,
+            "energy_per_inference_by_path_nj": {
+                k: v * 1e-3 / max(self.samples, 1) for k, v in e_path.items()
+            },
+            "energy_per_inference_by_component_nj": {
+                k: v * 1e-3 / max(self.samples, 1) for k, v in e_mem.items()
+            },
             "counts": self.counts,
             "area_mm2": self.area,
         }

@@ -162,8 +162,10 @@ def print_cost(summary: dict) -> None:
         )
     first = next(iter(summary["designs"].values()))
     print(
-        "  energy by datapath (pJ): "
-        + ", ".join(f"{k} {v:.4g}" for k, v in first["energy_by_path_pj"].items())
+        "  energy per inference by datapath (nJ): "
+        + ", ".join(
+            f"{k} {v:.4g}" for k, v in first["energy_per_inference_by_path_nj"].items()
+        )
     )
     print(f"  {'metric':<28}{'paper':>12}{'ours':>9}  note")
     for row in summary["comparison"]:

@@ -59,3 +59,21 @@ def test_cli_cost_on_mnist_digits(tmp_path, capsys):
     assert "paper" in capsys.readouterr().out
     assert main(["cost", str(path), "--hardware", "triple", "--output", str(out)]) == 2
     assert "neither a preset" in capsys.readouterr().err
+
+
+def test_footprint_of_the_shd_network_fits_the_default_core():
+    from lava_dmp.convert import DMPLayerParams, convert_layer
+    from lava_dmp.cost.hardware import preset
+    from lava_dmp.cost.run import footprint
+
+    layers = [
+        convert_layer(DMPLayerParams.random(128, 140, 10), test_steps=0)[0],
+        convert_layer(DMPLayerParams.random(128, 128, 10), test_steps=0)[0],
+    ]
+    fp = footprint(layers, 20, preset("default"))
+    assert fp["does_not_fit"] == []
+    assert 32 < fp["needs"]["weight_sram_kib"] <= 64
+    big = [convert_layer(DMPLayerParams.random(400, 140, 12), test_steps=0)[0]]
+    fp = footprint(big, 20, preset("default"))
+    assert "coef_sram_kib" in fp["does_not_fit"]
+    assert any(s.startswith("memory_order") for s in fp["does_not_fit"])
