@@ -6,7 +6,9 @@ state: current_decay 1, voltage_decay 0.5, threshold 1) and against the bare
 matrix products of the same layers (forward and backward), in the same run.
 
 Usage: python benchmarks/train_speed.py [--reps 3] [--shapes shd smnist]
-       [--json benchmarks/train_speed.json]
+       [--quantised] [--json benchmarks/train_speed.json]
+With --quantised, also the quantised (hardware-aware) DMP step, reported
+apart: it runs the integer recurrence step by step, by design.
 Targets (issue 3): DMP >= 5x faster than CUBA, <= 3x the bare products.
 """
 
@@ -38,6 +40,16 @@ def dmp_net(c):
         DMPDense(s[1], s[2], c["order"], c["theta"]),
         Readout(s[2], s[3]),
     )
+
+
+def dmp_quantised(c):
+    """The same network in the hardware-aware forward (fixed-point contract,
+    step by step; reported apart, no target)."""
+    net = dmp_net(c)
+    graded = c["sizes"][0] == 1  # S-MNIST: grey levels in 1/255 steps
+    net[0].quantize(None, 1.0 / 255 if graded else 1.0, 8 if graded else 0)
+    net[1].quantize(None, 1.0, 0)
+    return net
 
 
 class CubaNet(torch.nn.Module):
@@ -91,6 +103,11 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     ap.add_argument("--json", default="benchmarks/train_speed.json")
+    ap.add_argument(
+        "--quantised",
+        action="store_true",
+        help="also time the quantised (hardware-aware) training step",
+    )
     args = ap.parse_args()
     torch.set_num_threads(2)
     allocator = tune_allocator()  # applies to all three networks alike
@@ -99,11 +116,14 @@ def main() -> None:
     for name in args.shapes:
         c = SHAPES[name]
         x = (torch.rand(c["batch"], c["sizes"][0], c["steps"]) < 0.1).float()
-        if name == "smnist":
-            x = torch.rand(c["batch"], 1, c["steps"])
+        if name == "smnist":  # grey levels, exact multiples of 1/255
+            x = torch.randint(0, 256, (c["batch"], 1, c["steps"])).float() / 255
         y = torch.randint(0, c["sizes"][-1], (c["batch"],))
         res = {}
-        for kind, build in (("dmp", dmp_net), ("cuba", CubaNet), ("bare", BareNet)):
+        kinds = [("dmp", dmp_net), ("cuba", CubaNet), ("bare", BareNet)]
+        if args.quantised:
+            kinds.append(("dmp_quantised", dmp_quantised))
+        for kind, build in kinds:
             times = step_time(build(c), x, y, args.reps)
             res[kind] = sorted(times)[len(times) // 2]
             print(f"{name:7s} {kind:5s} {res[kind]:8.3f} s/step {times}", flush=True)
@@ -125,6 +145,11 @@ def main() -> None:
         print(
             f"{r['shape']:8s} {s['dmp']:8.3f} {s['cuba']:8.3f} {s['bare']:8.3f} "
             f"{r['cuba_over_dmp']:9.2f} {r['dmp_over_bare']:9.2f}"
+            + (
+                f"   quantised DMP {s['dmp_quantised']:.3f} s/step"
+                if "dmp_quantised" in s
+                else ""
+            )
         )
     with open(args.json, "w") as fh:
         json.dump(
