@@ -112,6 +112,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--max-minutes", type=float, default=None)
     tr.add_argument("--threads", type=int, default=2)
     tr.add_argument(
+        "--quantised",
+        action="store_true",
+        help="hardware-aware training: the forward is the fixed-point arithmetic "
+        "that Lava runs (straight-through gradients)",
+    )
+    tr.add_argument(
+        "--init-from",
+        default=None,
+        help="start from this checkpoint's weights (e.g. fine-tune a float run "
+        "with --quantised)",
+    )
+    tr.add_argument(
         "--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt"
     )
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -236,6 +248,8 @@ def _train(args) -> dict:
         limit_test=args.limit_test,
         max_minutes=args.max_minutes,
         threads=args.threads,
+        quantised=args.quantised,
+        init_from=args.init_from,
     )
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     return train(

@@ -85,3 +85,42 @@ def test_paper_parameter_counts():
 def test_empty_dataset_refused(tmp_path):
     with pytest.raises(ValueError, match="limit"):
         train(NET, _cfg(limit_train=0), tmp_path, progress=False, log=_quiet)
+
+
+@needs_mnist
+def test_quantised_fine_tuning_from_a_float_run(tmp_path):
+    """Hardware-aware mode: the reported accuracy is that of the integer
+    forward (recomputed from the saved weights), the
+    weights move, and the float accuracy of the same weights is reported."""
+    from lava_dmp.train.data import input_format, make_dataset
+    from lava_dmp.train.export import quantize_network
+    from lava_dmp.train.trainer import evaluate
+
+    net = NetConfig(sizes=(1, 12, 10), order=4, theta=60.0, init_std=0.3)
+    train(net, _cfg(epochs=1), tmp_path / "float", progress=False, log=_quiet)
+    ckpt = str(tmp_path / "float" / "checkpoint.pt")
+    res = train(
+        net,
+        _cfg(epochs=1, quantised=True, init_from=ckpt, lr=1e-2, weight_decay=0.0),
+        tmp_path / "q",
+        progress=False,
+        log=_quiet,
+    )
+    assert res["mode"] == "quantised"
+    assert "float_test_acc_same_weights" in res
+    before = load_checkpoint(ckpt)["model"]
+    after = load_checkpoint(tmp_path / "q" / "checkpoint.pt")["model"]
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    model = DMPNet(net)
+    model.load_state_dict(after)
+    test = make_dataset("psmnist", "test", 5, 32)
+    quantize_network(model, None, *input_format("psmnist"))
+    assert evaluate(model, test) == res["test_acc"]
+    with pytest.raises(ValueError, match="init_from: .* another network"):
+        train(
+            NetConfig(sizes=(1, 8, 10), order=4, theta=60.0),
+            _cfg(epochs=1, init_from=ckpt),
+            tmp_path / "x",
+            progress=False,
+            log=_quiet,
+        )
