@@ -137,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument(
         "--hardware",
         default="default",
-        help="hardware description: default | double | a JSON file",
+        help="hardware description: default | double | fit (the presets with "
+        "SRAMs and memory order enlarged to this network) | a JSON file",
     )
     co.add_argument(
         "--lava-samples",

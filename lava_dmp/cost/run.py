@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -18,13 +19,19 @@ from lava_dmp.validation import check_int
 __all__ = ["cost_network", "footprint", "lava_counts", "match_units"]
 
 
-def footprint(layers, classes: int, hw) -> dict:
-    """SRAM a network needs against the hardware's, and what does not fit."""
-    w_bits = sum((p.m_in * (p.n + 1)) * hw.weight_bits for p in layers)
-    w_bits += layers[-1].n * classes * hw.weight_bits
-    c_bits = sum((p.n * p.order + p.n + p.order**2 + p.order) for p in layers)
-    c_bits *= hw.coef_bits
-    s_bits = (sum(p.n for p in layers) + classes) * hw.v_bits
+def footprint(layers, classes: int, hw, widen: int = 1) -> dict:
+    """SRAM a network needs against the hardware's, and what does not fit.
+
+    ``widen`` multiplies every hidden layer's width (the 256-neuron variant).
+    """
+    shapes = [
+        (p.m_in * (widen if i else 1), p.n * widen, p.order)
+        for i, p in enumerate(layers)
+    ]
+    w_bits = sum(m * (n + 1) for m, n, _ in shapes) * hw.weight_bits
+    w_bits += shapes[-1][1] * classes * hw.weight_bits
+    c_bits = sum(n * d + n + d * d + d for _, n, d in shapes) * hw.coef_bits
+    s_bits = (sum(n for _, n, _ in shapes) + classes) * hw.v_bits
     need = {
         "weight_sram_kib": w_bits / 8192,
         "coef_sram_kib": c_bits / 8192,
@@ -32,11 +39,25 @@ def footprint(layers, classes: int, hw) -> dict:
     }
     over = [k for k, v in need.items() if v > getattr(hw, k)]
     over += [
-        f"memory_order (layer {i}: d = {p.order})"
-        for i, p in enumerate(layers)
-        if p.order > hw.memory_order
+        f"memory_order (layer {i}: d = {d})"
+        for i, (_, _, d) in enumerate(shapes)
+        if d > hw.memory_order
     ]
     return {"needs": need, "does_not_fit": over}
+
+
+def fit_hardware(hw, layers, classes: int, widen: int = 1):
+    """``hw`` with each SRAM and the memory order raised, where the network
+    needs more, to the next power of two (as the presets were sized)."""
+    import dataclasses
+
+    fp = footprint(layers, classes, hw, widen)["needs"]
+    changes = {
+        k: float(max(getattr(hw, k), 2 ** math.ceil(math.log2(max(v, 1e-9)))))
+        for k, v in fp.items()
+    }
+    changes["memory_order"] = max(hw.memory_order, max(p.order for p in layers))
+    return dataclasses.replace(hw, name=hw.name + "-fit", **changes)
 
 
 def match_units(units: dict[str, Unit]) -> dict[str, str]:
@@ -106,9 +127,13 @@ def cost_network(
     samples = check_int("samples", samples, minimum=1)
     lava_samples = check_int("lava_samples", lava_samples, minimum=0)
     t0 = time.perf_counter()
-    hw = load_hardware(hardware)
-    hw_double = preset("double") if hw.name != "dmp-256" else hw
     layers, (w, _, _, _), meta = read_network(network)
+    if hardware == "fit":  # the presets, enlarged where this network needs it
+        hw = fit_hardware(preset("default"), layers, w.shape[0])
+        hw_double = fit_hardware(preset("double"), layers, w.shape[0], widen=2)
+    else:
+        hw = load_hardware(hardware)
+        hw_double = preset("double") if hw.name != "dmp-256" else hw
     task, inputs, data, _ = load_test_inputs(meta, samples, data_dir)
     reports = compare_designs(
         layers, inputs, w.shape[0], hw, hw_double, batch=batch, progress=progress
@@ -121,6 +146,7 @@ def cost_network(
         "steps_per_sample": int(inputs[0].shape[0]) + 1,
         "hardware": hw.to_dict(),
         "footprint": footprint(layers, w.shape[0], hw),
+        "hardware_double": hw_double.to_dict(),
         "designs": {k: r.summary() for k, r in reports.items()},
         "comparison": table,
     }
@@ -178,7 +204,7 @@ def print_cost(summary: dict) -> None:
         print(
             "  note: the network exceeds the hardware's "
             + ", ".join(over)
-            + " (costed as if it fitted; pass --hardware FILE with larger SRAMs)"
+            + " (costed as if it fitted; --hardware fit enlarges them)"
         )
     if "lava_check" in summary:
         c = summary["lava_check"]

@@ -77,3 +77,9 @@ def test_footprint_of_the_shd_network_fits_the_default_core():
     fp = footprint(big, 20, preset("default"))
     assert "coef_sram_kib" in fp["does_not_fit"]
     assert any(s.startswith("memory_order") for s in fp["does_not_fit"])
+    from lava_dmp.cost.run import fit_hardware
+
+    fitted = fit_hardware(preset("default"), big, 20)
+    assert footprint(big, 20, fitted)["does_not_fit"] == []
+    assert fitted.coef_sram_kib == 16.0 and fitted.memory_order == 12
+    assert fitted.weight_sram_kib == 64.0  # already enough: unchanged
