@@ -220,3 +220,29 @@ def test_lava_dl_netx_network_is_counted(tmp_path):
     assert col(counts[first.target], "dendrite_updates").sum() == steps * 5
     rep = cost_of(units, counts, HW)
     assert rep.total_energy > 0 and len(rep.cycles) == steps
+
+
+def test_sparse_reads_only_the_nonzeros_of_active_columns():
+    from lava.proc.sparse.process import Sparse
+    from scipy.sparse import csr_matrix
+
+    rng = np.random.default_rng(9)
+    steps, m, n = 15, 8, 6
+    dense_w = rng.integers(1, 5, (n, m)) * (rng.random((n, m)) < 0.4)
+    spikes = (rng.random((steps, m)) < 0.5).astype(np.int32)
+    src = Source(data=spikes.T.copy())
+    syn = Sparse(weights=csr_matrix(dense_w))
+    lif = LIF(shape=(n,), du=4095, dv=0, vth=10)
+    src.s_out.connect(syn.s_in)
+    syn.a_out.connect(lif.a_in)
+    cfg = NearMemorySimCfg()
+    try:
+        src.run(condition=RunSteps(num_steps=steps), run_cfg=cfg)
+    finally:
+        stop_runtime(src)
+    c = cfg.counts()[_key(syn)]
+    col_nnz = (dense_w != 0).sum(axis=0)
+    expected = [int(col_nnz[s.astype(bool)].sum()) for s in spikes]
+    assert col(c, "syn_ops").tolist() == expected
+    assert col(c, "weight_read_bits").tolist() == [e * HW.weight_bits for e in expected]
+    cfg.cleanup()
