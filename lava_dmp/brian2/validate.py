@@ -61,6 +61,7 @@ def validate_brian2(
     substeps: tuple[int, ...] = (4, 16),
     reference_substeps: int = 200,
     output: str | os.PathLike | None = None,
+    progress: bool = False,
 ) -> dict:
     """Run Lava float, Brian2 discrete and Brian2 continuous on ``inputs``.
 
@@ -74,7 +75,9 @@ def validate_brian2(
     layers = layers or default_layers()
     rows, conv = [], []
     first = None
-    for si, x in enumerate(inputs):
+    from tqdm import tqdm
+
+    for si, x in enumerate(tqdm(inputs, desc="samples", disable=not progress)):
         x = np.asarray(x, dtype=float)
         lava = run_lava_float(layers, x)
         readings = {"discrete": run_discrete(layers, x)}
@@ -236,7 +239,9 @@ def validate_cli(
         source = f"{network} (its float reading), {meta.get('task')} test inputs"
     if steps is not None:
         inputs = [x[: check_int("steps", steps, minimum=2)] for x in inputs]
-    summary = validate_brian2(inputs, layers, tuple(substeps), output=output)
+    summary = validate_brian2(
+        inputs, layers, tuple(substeps), output=output, progress=True
+    )
     summary["inputs"] = source
     return summary
 
