@@ -179,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ev, "outputs/evaluate")
     ev.add_argument("checkpoint")
     ev.add_argument("--limit-test", type=int, default=None)
+    ev.add_argument(
+        "--quantised",
+        action="store_true",
+        help="evaluate the quantised (fixed-point) forward of the checkpoint",
+    )
 
     ex = sub.add_parser("export", help="export a checkpoint to HDF5 (fixed point)")
     _common(ex, "outputs/export")
@@ -276,11 +281,17 @@ def _evaluate(args) -> dict:
     test = make_dataset(
         tr["task"], "test", tr["perm_seed"], args.limit_test, args.data_dir
     )
+    if args.quantised:
+        from lava_dmp.train.data import input_format
+        from lava_dmp.train.export import quantize_network
+
+        quantize_network(net, None, *input_format(tr["task"]))
     return {
         "checkpoint": args.checkpoint,
         "task": tr["task"],
         "epoch": state["epoch"],
         "samples": len(test),
+        "forward": "quantised" if args.quantised else "float",
         "test_acc": evaluate(net, test),
     }
 

@@ -65,6 +65,12 @@ def test_cli_train_export_run(tmp_path, capsys):
     ran = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert ran["spike_mismatches"] == 0 and ran["prediction_agreement"] == 1.0
     assert ran["lava_spikes"] > 0
+    ckpt = str(out / "checkpoint.pt")
+    argv = ["evaluate", ckpt, "--limit-test", "2", "--quantised", "--json"]
+    assert main(argv) == 0
+    ev = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert ev["forward"] == "quantised" and ev["samples"] == 2
+    assert ev["test_acc"] == ran["quantised_accuracy"]
 
 
 def test_cli_errors_are_clear(tmp_path, capsys):
