@@ -16,28 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import time
 
 import numpy as np
-from lava.magma.core.run_conditions import RunSteps
-from lava_runtime import SIZES, WARMUP, dmp_network, lif_network
+from lava_runtime import SIZES, WARMUP, dmp_network, lif_network, time_run_cfg
 
 from lava_dmp.cost.run_config import NearMemorySimCfg
-from lava_dmp.lava_run import run_cfg, stop_runtime
-
-
-def time_run(root, cfg, steps: int) -> float:
-    """Seconds per step of a run of ``steps`` after a warm-up run."""
-    try:
-        root.run(condition=RunSteps(num_steps=WARMUP), run_cfg=cfg)
-        t0 = time.perf_counter()
-        root.run(condition=RunSteps(num_steps=steps), run_cfg=cfg)
-        elapsed = time.perf_counter() - t0
-    except BaseException:
-        stop_runtime(root, failed=True)
-        raise
-    stop_runtime(root)
-    return elapsed / steps
+from lava_dmp.lava_run import run_cfg
 
 
 def main() -> None:
@@ -56,7 +40,7 @@ def main() -> None:
                     if which == "plain"
                     else NearMemorySimCfg(max_steps=total)
                 )
-                sec = time_run(build("fixed", total), cfg, args.steps)
+                sec = time_run_cfg(build("fixed", total), cfg, args.steps)
                 runs[(kind, which)].append(sec)
                 if which == "counted":
                     cfg.cleanup()

@@ -71,7 +71,12 @@ def lif_network(numeric: str, steps: int):
 
 def time_run(root, numeric: str, steps: int) -> float:
     """Seconds per step of a run of ``steps`` after a warm-up run."""
-    cfg = run_cfg(numeric)
+    return time_run_cfg(root, run_cfg(numeric), steps)
+
+
+def time_run_cfg(root, cfg, steps: int) -> float:
+    """:func:`time_run` with any run config (cost_overhead.py passes
+    ``NearMemorySimCfg``)."""
     try:
         root.run(condition=RunSteps(num_steps=WARMUP), run_cfg=cfg)
         t0 = time.perf_counter()

@@ -67,6 +67,8 @@ def _step_inputs(p: DMPLayerParams, u: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _layer_brian2(p: DMPLayerParams, u: np.ndarray, substeps: int, method: str):
     import brian2 as b2
 
+    from lava_dmp.brian2.discrete import connect_layer
+
     d, n, steps = p.order, p.n, u.shape[0]
     a_c, b_c = continuous_lmu(d, p.theta)
     tau, r = membrane_constants(p.beta)
@@ -116,17 +118,7 @@ def _layer_brian2(p: DMPLayerParams, u: np.ndarray, substeps: int, method: str):
     )
     neu.bias = np.broadcast_to(np.asarray(p.bias, dtype=float), (n,))
     neu.vth = float(p.vth)
-    for i in range(d):
-        setattr(
-            neu, f"m_{i}", b2.linked_var(mem, f"m_{i}", index=np.zeros(n, dtype=int))
-        )
-        setattr(neu, f"wm_{i}", p.weights_m[:, i])
-    drive = b2.Synapses(src, mem, "wx : 1\nI_x_post = wx * spk_pre : 1 (summed)")
-    drive.connect(True)
-    drive.wx = p.weights_x[drive.i[:]]
-    fast = b2.Synapses(src, neu, "w : 1\nI_f_post = w * spk_pre : 1 (summed)")
-    fast.connect(True)
-    fast.w = p.weights_f[fast.j[:], fast.i[:]]
+    drive, fast = connect_layer(p, src, mem, neu)
     # state at the start of step k + 1 = the end of step k
     mon_v = b2.StateMonitor(neu, "v", record=True, dt=tstep, when="start")
     mon_m = b2.StateMonitor(

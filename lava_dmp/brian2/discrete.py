@@ -34,7 +34,29 @@ import numpy as np
 from lava_dmp.convert import DMPLayerParams
 from lava_dmp.legendre import update_matrices
 
-__all__ = ["build_discrete", "run_discrete"]
+__all__ = ["build_discrete", "connect_layer", "run_discrete"]
+
+
+def connect_layer(p: DMPLayerParams, src, mem, neu) -> tuple:
+    """Wire one layer in either reading: the neurons read the memory through
+    linked variables ``m_i`` weighted by ``wm_i``; Synapses with summed
+    variables carry the input ``spk`` into the drive ``I_x`` (weights
+    ``w_x``) and into the fast current ``I_f`` (weights ``W_f``)."""
+    import brian2 as b2
+
+    n = p.n
+    for i in range(p.order):
+        setattr(
+            neu, f"m_{i}", b2.linked_var(mem, f"m_{i}", index=np.zeros(n, dtype=int))
+        )
+        setattr(neu, f"wm_{i}", p.weights_m[:, i])
+    drive = b2.Synapses(src, mem, "wx : 1\nI_x_post = wx * spk_pre : 1 (summed)")
+    drive.connect(True)
+    drive.wx = p.weights_x[drive.i[:]]
+    fast = b2.Synapses(src, neu, "w : 1\nI_f_post = w * spk_pre : 1 (summed)")
+    fast.connect(True)
+    fast.w = p.weights_f[fast.j[:], fast.i[:]]
+    return drive, fast
 
 
 def _memory_equations(d: int) -> str:
@@ -144,19 +166,7 @@ def build_discrete(layers: list[DMPLayerParams], inputs: np.ndarray):
         neu.bias = np.broadcast_to(np.asarray(p.bias, dtype=float), (n,))
         neu.beta, neu.vth = float(p.beta), float(p.vth)
         neu.refresh_n = b2.linked_var(mem, "refresh", index=np.zeros(n, dtype=int))
-        for i in range(d):
-            setattr(
-                neu,
-                f"m_{i}",
-                b2.linked_var(mem, f"m_{i}", index=np.zeros(n, dtype=int)),
-            )
-            setattr(neu, f"wm_{i}", p.weights_m[:, i])
-        drive = b2.Synapses(prev, mem, "wx : 1\nI_x_post = wx * spk_pre : 1 (summed)")
-        drive.connect(True)
-        drive.wx = p.weights_x[drive.i[:]]
-        fast = b2.Synapses(prev, neu, "w : 1\nI_f_post = w * spk_pre : 1 (summed)")
-        fast.connect(True)
-        fast.w = p.weights_f[fast.j[:], fast.i[:]]
+        drive, fast = connect_layer(p, prev, mem, neu)
         mon_v = b2.StateMonitor(neu, "v", record=True, when="end")
         mon_m = b2.StateMonitor(mem, [f"m_{i}" for i in range(d)], record=0, when="end")
         mon_s = b2.SpikeMonitor(neu)

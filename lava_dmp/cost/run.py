@@ -99,8 +99,9 @@ def lava_counts(
 
     runs = run_lava_many(network, inputs, cfg=cfg)
     counts = cfg.counts()
-    mapping = match_units(cfg.units)  # fast-path name -> Lava unit
-    units = {name: cfg.units[key] for name, key in mapping.items()}
+    described = cfg.units  # describes every process: once
+    mapping = match_units(described)  # fast-path name -> Lava unit
+    units = {name: described[key] for name, key in mapping.items()}
     named = {name: counts[key] for name, key in mapping.items()}
     cfg.cleanup()
     return units, named, runs

@@ -31,21 +31,13 @@ from lava_dmp.cost.hardware import HardwareSpec, preset
 __all__ = ["NearMemorySimCfg", "describe_process"]
 
 
-def _leaf_targets(port) -> list[AbstractProcess]:
-    """Leaf processes reached from an out-port (through hierarchy ports)."""
+def _leaves(port, direction: str) -> list[AbstractProcess]:
+    """Leaf processes at the far end of a port's ``out_connections`` or
+    ``in_connections``, followed through hierarchy ports."""
     found = []
-    for nxt in port.out_connections:
-        deeper = _leaf_targets(nxt)
-        found.extend(deeper if deeper else [nxt.process])
-    return found
-
-
-def _leaf_sources(port) -> list[AbstractProcess]:
-    """Leaf processes that send into an in-port (through hierarchy ports)."""
-    found = []
-    for prev in port.in_connections:
-        higher = _leaf_sources(prev)
-        found.extend(higher if higher else [prev.process])
+    for other in getattr(port, direction):
+        further = _leaves(other, direction)
+        found.extend(further if further else [other.process])
     return found
 
 
@@ -64,12 +56,12 @@ def describe_process(process: AbstractProcess) -> Unit:
 
     if isinstance(process, (Dense, Sparse)):
         rows = process.weights.shape[0]
-        targets = _leaf_targets(process.a_out)
+        targets = _leaves(process.a_out, "out_connections")
         drive = 0
         if any(isinstance(t, DMP) and t.proc_params["fused_drive"] for t in targets):
             drive = 1
         target = _key(targets[0]) if targets else ""
-        sources = _leaf_sources(process.s_in)
+        sources = _leaves(process.s_in, "in_connections")
         return Unit(
             "synapse",
             rows,
