@@ -99,8 +99,9 @@ class DMPNeuron(Neuron):
             "input_gain": self.input_gain,
         }
 
-    def current(self, z: torch.Tensor) -> torch.Tensor:
-        """Total input ``g (a_f + W_m m + b)``, time-major ``(T, B, N)``."""
+    def _split(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Synaptic part ``a_f (T, B, N)`` and drive ``a_x (T, B)`` of a
+        synapse output ``(B, N+1, T)``."""
         if z.dim() != 3 or z.shape[1] != self.num_neurons + 1:
             raise ValueError(
                 f"input: expected (batch, {self.num_neurons + 1}, time), got "
@@ -111,18 +112,42 @@ class DMPNeuron(Neuron):
         zt = z.permute(2, 0, 1)
         # split, not slicing: its backward concatenates instead of zero-filling
         a_f, a_x = torch.split(zt, [self.num_neurons, 1], dim=2)
-        x = torch.relu(a_x[..., 0] + self.bias_x)  # (T, B)
-        h = self.kernel(z.shape[-1], z)
-        i_m = memory_current_fft(
-            x, self.weights_m.to(z.dtype), h, self.dilation, time_major=True
+        return a_f, a_x[..., 0]
+
+    def memory_current(self, a_x: torch.Tensor) -> torch.Tensor:
+        """``W_m m`` for all steps, ``(T, B, N)``, from the drive ``a_x (T, B)``."""
+        x = torch.relu(a_x + self.bias_x)
+        h = self.kernel(a_x.shape[0], a_x)
+        return memory_current_fft(
+            x, self.weights_m.to(a_x.dtype), h, self.dilation, time_major=True
         )
-        return self.input_gain * (i_m + a_f + self.bias)  # (T, B, N) contiguous
+
+    def current(self, z: torch.Tensor) -> torch.Tensor:
+        """Total input ``g (a_f + W_m m + b)``, time-major ``(T, B, N)``."""
+        a_f, a_x = self._split(z)
+        return self.input_gain * (self.memory_current(a_x) + a_f + self.bias)
+
+    def spikes(
+        self, a_f: torch.Tensor, a_x: torch.Tensor, shift: int = 0
+    ) -> torch.Tensor:
+        """Spikes ``(T, B, N)`` from the synaptic part ``a_f (T, B, N)``, seen
+        with a delay of ``shift`` steps (read in place, no shifted copy), and
+        the drive ``a_x (T, B)``."""
+        spikes, _ = lif_sequence(
+            a_f,
+            self.beta,
+            self.vth,
+            self.reset,
+            self.slope,
+            memory=self.memory_current(a_x),
+            bias=self.bias,
+            gain=self.input_gain,
+            shift=shift,
+        )
+        return spikes
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        spikes, _ = lif_sequence(
-            self.current(z), self.beta, self.vth, self.reset, self.slope
-        )
-        return spikes.permute(1, 2, 0)
+        return self.spikes(*self._split(z)).permute(1, 2, 0)
 
 
 class _StraightThroughLIF(torch.autograd.Function):
@@ -244,15 +269,8 @@ class DMPDense(AbstractDense):
         """``W x`` delayed by one step, as a ``(B, N+1, T)`` view of a
         contiguous time-major tensor. Same parameters and values as slayer's
         conv3d synapse, computed as one matrix product (much faster on CPU)."""
-        if x.dim() != 3 or x.shape[1] != self.synapse.in_channels:
-            raise ValueError(
-                f"input: expected (batch, {self.synapse.in_channels}, "
-                f"time), got {tuple(x.shape)}"
-            )
-        w = self.synapse.weight
-        if self.synapse._pre_hook_fx is not None:
-            w = self.synapse._pre_hook_fx(w)
-        w = w.reshape(w.shape[0], w.shape[1])
+        self._check_input(x)
+        w = self._weight()
         xt = x.permute(2, 0, 1)  # (T, B, M)
         if self.delay_shift:
             zt = torch.nn.functional.pad(xt[:-1] @ w.T, (0, 0, 0, 0, 1, 0))
@@ -262,8 +280,37 @@ class DMPDense(AbstractDense):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.fixed_format is None:
-            return self.neuron(self._delayed_synapse(x))
+            return self._float_forward(x)
         return self._quantized_forward(x)
+
+    def _float_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Same values as ``neuron(_delayed_synapse(x))`` without its big
+        copies: the weights, not the ``(T, B, N+1)`` output, are split into
+        ``W_f`` and ``w_x``, and the delay is an offset the LIF kernel reads."""
+        self._check_input(x)
+        w = self._weight()
+        xt = x.permute(2, 0, 1)  # (T, B, M)
+        shift = 1 if self.delay_shift else 0
+        a_f = xt @ w[:-1].T  # (T, B, N), read with a delay of `shift` steps
+        # shift the small (T, B) drive, not the input: slicing the input
+        # would make its gradient a zero-filled (T, B, M) copy
+        a_x = xt @ w[-1]
+        a_x = torch.nn.functional.pad(a_x[: a_x.shape[0] - shift], (0, 0, shift, 0))
+        return self.neuron.spikes(a_f, a_x, shift).permute(1, 2, 0)
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        if x.dim() != 3 or x.shape[1] != self.synapse.in_channels:
+            raise ValueError(
+                f"input: expected (batch, {self.synapse.in_channels}, "
+                f"time), got {tuple(x.shape)}"
+            )
+
+    def _weight(self) -> torch.Tensor:
+        """The synapse weight ``(N+1, M)`` after slayer's pre-hook."""
+        w = self.synapse.weight
+        if self.synapse._pre_hook_fx is not None:
+            w = self.synapse._pre_hook_fx(w)
+        return w.reshape(w.shape[0], w.shape[1])
 
     def _quantized_forward(self, x: torch.Tensor) -> torch.Tensor:
         """Integer forward of the golden model (Dense included, one-step delay)
@@ -331,5 +378,10 @@ class Readout(torch.nn.Module):
         torch.nn.init.zeros_(self.linear.bias)
 
     def forward(self, s: torch.Tensor) -> torch.Tensor:
-        feats = s.mean(dim=-1) if self.mode == "mean" else s[..., -1]
+        if self.mode == "mean":
+            # sum, then divide the small result: the gradient reaching the
+            # spikes stays a broadcast view instead of a (B, N, T) tensor
+            feats = s.sum(dim=-1) / s.shape[-1]
+        else:
+            feats = s[..., -1]
         return self.linear(feats)

@@ -17,47 +17,98 @@ reset's spike (the reference's detached reset), so
     g_v[t] = g_s[t]\, \sigma'(v[t]) + \beta\, g_v[t+1]\, r[t], \quad
     g_I[t] = g_v[t],
 
-with ``r[t] = 1 - s[t]`` (hard) or ``1`` (soft). The surrogate of all steps is
-computed at once; only the two-term recurrence runs step by step, over views
-of contiguous time-major tensors, so both passes are linear in ``T``.
+with ``r[t] = 1 - s[t]`` (hard) or ``1`` (soft). Both passes are linear in
+``T``: the compiled kernels of :mod:`lava_dmp.train.native` run each in one
+pass over the sequence; the torch fallback computes the surrogate of all steps
+at once and only the two-term recurrence step by step, over views of
+contiguous time-major tensors.
 """
 
 from __future__ import annotations
 
 import torch
 
+from lava_dmp.train import native
+
 __all__ = ["lif_sequence", "lif_backward", "LIFSequence"]
 
 
 class LIFSequence(torch.autograd.Function):
-    """Autograd function of :func:`lif_sequence`."""
+    """Autograd function of :func:`lif_sequence`: compiled kernels
+    (:mod:`lava_dmp.train.native`) where available, else torch."""
 
     @staticmethod
-    def forward(ctx, current, beta, vth, hard, slope):
-        current = current.contiguous()
-        volts = torch.empty_like(current)
-        fired = torch.empty(current.shape, dtype=torch.bool, device=current.device)
-        v = torch.zeros_like(current[0])
-        for t in range(current.shape[0]):  # three kernels per step, no copies
-            torch.add(current[t], v, alpha=beta, out=volts[t])
-            torch.ge(volts[t], vth, out=fired[t])
-            if hard:
-                v = volts[t].masked_fill(fired[t], 0.0)
-            else:
-                v = volts[t] - vth * fired[t]
-        spikes = fired.to(current.dtype)
+    def forward(ctx, current, memory, bias, gain, beta, vth, hard, slope, shift):
+        if _use_native(current):
+            volts, spikes = native.lif_forward(
+                current, memory, bias, gain, beta, vth, hard, shift
+            )
+        else:
+            total = _total_current(current, memory, bias, gain, shift)
+            volts, spikes = _torch_forward(total, beta, vth, hard)
         ctx.save_for_backward(volts, spikes)
-        ctx.beta, ctx.vth, ctx.hard, ctx.slope = beta, vth, hard, slope
+        ctx.args = (beta, vth, hard, slope, gain, shift)
         ctx.mark_non_differentiable(volts)
+        ctx.set_materialize_grads(False)  # no zero-filled gradient for volts
         return spikes, volts
 
     @staticmethod
     def backward(ctx, grad_spikes, _grad_volts):
         volts, spikes = ctx.saved_tensors
-        grad = lif_backward(
-            grad_spikes, volts, spikes, ctx.beta, ctx.vth, ctx.hard, ctx.slope
-        )
-        return grad, None, None, None, None
+        beta, vth, hard, slope, gain, shift = ctx.args
+        steps = volts.shape[0]
+        if grad_spikes is None:
+            grad_spikes = torch.zeros_like(spikes)
+        need_bias = ctx.needs_input_grad[2]
+        if _use_native(volts):
+            # rows [0, T) are the gradient of every summand at step t, and
+            # rows [shift, T + shift) that of the delayed current (zero tail)
+            store, grad_bias = native.lif_backward(
+                grad_spikes, volts, beta, vth, hard, slope, gain, need_bias, shift
+            )
+        else:
+            grad = lif_backward(grad_spikes, volts, spikes, beta, vth, hard, slope)
+            if gain != 1.0:
+                grad.mul_(gain)
+            grad_bias = None
+            if need_bias:
+                grad_bias = grad.sum(dim=tuple(range(grad.dim() - 1)))
+            pad = (0, 0) * (grad.dim() - 1) + (0, shift)
+            store = torch.nn.functional.pad(grad, pad) if shift else grad
+        grad_memory = store[:steps] if ctx.needs_input_grad[1] else None
+        return (store[shift : shift + steps], grad_memory, grad_bias) + (None,) * 6
+
+
+def _use_native(t: torch.Tensor) -> bool:
+    """The compiled kernels take (T, B, N) CPU float tensors."""
+    return t.dim() == 3 and native.supports(t)
+
+
+def _total_current(current, memory, bias, gain, shift=0):
+    """``gain (memory + current + bias)`` with the current delayed by
+    ``shift`` steps, in the kernels' order of operations."""
+    if shift:
+        pad = (0, 0) * (current.dim() - 1) + (shift, 0)
+        current = torch.nn.functional.pad(current[: current.shape[0] - shift], pad)
+    total = current if memory is None else memory + current
+    if bias is not None:
+        total = total + bias
+    return total * gain if gain != 1.0 else total.contiguous()
+
+
+def _torch_forward(current, beta, vth, hard):
+    """The recurrence in torch, three kernels per step and no copies."""
+    volts = torch.empty_like(current)
+    fired = torch.empty(current.shape, dtype=torch.bool, device=current.device)
+    v = torch.zeros_like(current[0])
+    for t in range(current.shape[0]):
+        torch.add(current[t], v, alpha=beta, out=volts[t])
+        torch.ge(volts[t], vth, out=fired[t])
+        if hard:
+            v = volts[t].masked_fill(fired[t], 0.0)
+        else:
+            v = volts[t] - vth * fired[t]
+    return volts, fired.to(current.dtype)
 
 
 def lif_backward(
@@ -92,6 +143,11 @@ def lif_sequence(
     vth: float = 1.0,
     reset: str = "hard",
     slope: float = 4.0,
+    *,
+    memory: torch.Tensor | None = None,
+    bias: torch.Tensor | None = None,
+    gain: float = 1.0,
+    shift: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Spikes and membrane of an LIF population over a whole sequence.
 
@@ -105,10 +161,18 @@ def lif_sequence(
         ``'hard'`` or ``'soft'``.
     slope : float
         Sigmoid surrogate slope.
+    memory, bias, gain
+        Optional: the membrane is driven by ``gain (current + memory + bias)``
+        (``memory`` shaped like ``current``, ``bias`` over the last axis),
+        fused into one pass instead of three (the DMP neuron's current).
+    shift : int
+        Synaptic delay of ``current`` in steps: step ``t`` sees
+        ``current[t - shift]`` (zero before; the last ``shift`` rows arrive
+        after the end). The kernels read the delayed rows in place.
 
     Returns
     -------
-    (spikes, v) with the shape of ``current``; ``v`` is before reset and
+    (spikes, v), each shaped like ``current``; ``v`` is before reset and
     carries no gradient.
     """
     if reset not in ("hard", "soft"):
@@ -118,6 +182,27 @@ def lif_sequence(
             f"current: expected a time-major tensor (T, ...), got "
             f"shape {tuple(current.shape)}"
         )
+    if shift < 0:
+        raise ValueError(f"shift: must be >= 0, got {shift}")
+    if memory is not None and memory.shape != current.shape:
+        raise ValueError(
+            f"memory: expected shape {tuple(current.shape)}, got {tuple(memory.shape)}"
+        )
+    if bias is not None and bias.shape != current.shape[-1:]:
+        raise ValueError(
+            f"bias: expected shape {tuple(current.shape[-1:])}, got {tuple(bias.shape)}"
+        )
+    if not _use_native(current):
+        current = _total_current(current, memory, bias, float(gain), shift)
+        memory, bias, gain, shift = None, None, 1.0, 0
     return LIFSequence.apply(
-        current, float(beta), float(vth), reset == "hard", float(slope)
+        current,
+        memory,
+        bias,
+        float(gain),
+        float(beta),
+        float(vth),
+        reset == "hard",
+        float(slope),
+        int(shift),
     )

@@ -1,0 +1,263 @@
+"""Compiled LIF kernels for the float training path, built at first use.
+
+The LIF recurrence is memory-bound elementwise work on ``(T, B, N)`` tensors:
+in torch every step is several kernel launches with a thread hand-off each,
+and the backward alone makes about ten passes over the sequence. The C
+kernels in ``csrc/`` run the whole sequence in one call (each thread owns a
+range of batch rows for all steps), fuse the current ``g (a_f + W_m m + b)``
+and the synaptic delay into the forward, and the surrogate, the reset mask,
+the recurrence and the bias gradient into one pass of the backward.
+
+They are compiled with the machine's C compiler (``$CC``, else ``cc``) into
+``$LAVA_DMP_CACHE/kernels`` (default ``~/.cache/lava-dmp/kernels``), keyed by
+the sources, the flags, the compiler and the CPU, and loaded with ctypes: no
+Python headers, no ninja. If there is no compiler or the build fails, or with
+``LAVA_DMP_NATIVE=0``, :func:`available` is False and :mod:`lava_dmp.train.lif`
+uses its torch implementation (same results within rounding); the reason is
+in :func:`status`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+
+__all__ = ["available", "status", "lif_forward", "lif_backward", "library_path"]
+
+_SRC = Path(__file__).parent / "csrc"
+_SOURCES = ("lif_forward.c", "lif_backward.c")
+_COMMON = ["-O3", "-march=native", "-fPIC", "-pthread", "-std=c99"]
+# the forward keeps IEEE rounding (no contraction) so spikes follow the
+# float reference; the backward may use the vectorised exp of fast-math
+_FLAGS = {
+    "lif_forward.c": ["-ffp-contract=off"],
+    "lif_backward.c": ["-ffast-math"],
+}
+_TYPES = {
+    torch.float32: ("f32", ctypes.c_float),
+    torch.float64: ("f64", ctypes.c_double),
+}
+
+_lib: ctypes.CDLL | None = None
+_status = "not loaded yet"
+
+
+def _cpu_key() -> str:
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor()
+    lines = [ln for ln in info.splitlines() if ln.startswith(("model name", "flags"))]
+    return "\n".join(sorted(set(lines)))
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("LAVA_DMP_CACHE") or Path.home() / ".cache" / "lava-dmp"
+    return Path(root) / "kernels"
+
+
+def _compiler() -> str | None:
+    cc = os.environ.get("CC")
+    if cc:  # an explicit choice is not second-guessed
+        return shutil.which(cc)
+    return shutil.which("cc") or shutil.which("gcc")
+
+
+def library_path(cc: str) -> Path:
+    """Where the library built by ``cc`` for this source and CPU lives."""
+    h = hashlib.sha256()
+    for name in sorted(p.name for p in _SRC.iterdir()):
+        h.update(name.encode() + (_SRC / name).read_bytes())
+    version = subprocess.run(
+        [cc, "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    h.update(repr((_COMMON, _FLAGS, version, platform.machine(), _cpu_key())).encode())
+    return _cache_dir() / f"lif-{h.hexdigest()[:16]}.so"
+
+
+def _build(cc: str, target: Path) -> None:
+    """Compile into a temporary folder, then move the library into place
+    atomically (concurrent processes may build at the same time)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        objs = []
+        for src in _SOURCES:
+            obj = Path(tmp) / (src + ".o")
+            cmd = [cc, *_COMMON, *_FLAGS[src], "-c", str(_SRC / src), "-o", str(obj)]
+            subprocess.run(cmd, check=True, capture_output=True, text=True)
+            objs.append(str(obj))
+        lib = Path(tmp) / target.name
+        cmd = [cc, "-shared", "-pthread", *objs, "-o", str(lib), "-lm"]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        os.replace(lib, target)
+
+
+def _load() -> ctypes.CDLL | None:
+    global _lib, _status
+    if _lib is not None or _status != "not loaded yet":
+        return _lib
+    if os.environ.get("LAVA_DMP_NATIVE", "1") == "0":
+        _status = "disabled by LAVA_DMP_NATIVE=0"
+        return None
+    cc = _compiler()
+    if cc is None:
+        _status = f"no C compiler found (CC={os.environ.get('CC', 'cc')})"
+        return None
+    try:
+        target = library_path(cc)
+        if not target.exists():
+            _build(cc, target)
+        lib = ctypes.CDLL(str(target))
+    except (OSError, subprocess.CalledProcessError) as err:
+        detail = getattr(err, "stderr", "") or str(err)
+        _status = f"build failed, using the torch LIF: {detail.strip()[:400]}"
+        warnings.warn(f"lava_dmp.train.native: {_status}", RuntimeWarning, stacklevel=3)
+        return None
+    ptr = ctypes.c_void_p
+    for sfx, real in _TYPES.values():
+        fwd = getattr(lib, f"lif_forward_{sfx}")
+        fwd.restype = ctypes.c_int
+        fwd.argtypes = [ptr] + [ctypes.c_long] * 3 + [ptr, ptr, real, real]
+        fwd.argtypes += [real, ctypes.c_int] + [ctypes.c_long] * 3 + [ptr, ptr]
+        fwd.argtypes += [ctypes.c_int]
+        bwd = getattr(lib, f"lif_backward_{sfx}")
+        bwd.restype = ctypes.c_int
+        bwd.argtypes = [ptr, ctypes.c_long, ctypes.c_long, ptr, real, real]
+        bwd.argtypes += [ctypes.c_int, real, real] + [ctypes.c_long] * 3
+        bwd.argtypes += [ptr, ptr, ctypes.c_int]
+    _lib, _status = lib, f"loaded {target}"
+    return _lib
+
+
+def available() -> bool:
+    """True if the compiled kernels can be used (builds them on first call)."""
+    return _load() is not None
+
+
+def status() -> str:
+    """Why the kernels are or are not in use."""
+    _load()
+    return _status
+
+
+def supports(t: torch.Tensor) -> bool:
+    """The kernels take CPU float32 / float64 tensors."""
+    return t.device.type == "cpu" and t.dtype in _TYPES and available()
+
+
+def _ptr(t: torch.Tensor | None) -> int | None:
+    return None if t is None else t.data_ptr()
+
+
+def lif_forward(
+    a_f: torch.Tensor,
+    i_m: torch.Tensor | None,
+    bias: torch.Tensor | None,
+    gain: float,
+    beta: float,
+    vth: float,
+    hard: bool,
+    shift: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Membrane (before reset) and spikes, ``(T, B, N)`` contiguous, of the LIF
+    driven by ``gain (a + i_m + bias)`` with ``a[t] = a_f[t - shift]`` (zero
+    before ``shift``; the last ``shift`` rows of ``a_f`` are not read).
+
+    ``a_f`` is ``(T, B, N)`` with unit stride along N (any time and batch
+    strides, e.g. a slice of a synapse output); ``i_m`` is ``(T, B, N)`` and
+    ``bias`` ``(N,)``, both optional.
+    """
+    lib = _load()
+    steps, batch, n = a_f.shape
+    a_f = _unit_inner(a_f)
+    if i_m is not None:
+        i_m = i_m.contiguous()
+    if bias is not None:
+        bias = bias.contiguous()
+    sfx, _ = _TYPES[a_f.dtype]
+    volts = torch.empty((steps, batch, n), dtype=a_f.dtype)
+    spikes = torch.empty_like(volts)
+    failed = getattr(lib, f"lif_forward_{sfx}")(
+        _ptr(a_f),
+        shift,
+        a_f.stride(0),
+        a_f.stride(1),
+        _ptr(i_m),
+        _ptr(bias),
+        gain,
+        beta,
+        vth,
+        int(hard),
+        steps,
+        batch,
+        n,
+        _ptr(volts),
+        _ptr(spikes),
+        torch.get_num_threads(),
+    )
+    if failed:
+        raise MemoryError("lif_forward: could not allocate the membrane state")
+    return volts, spikes
+
+
+def lif_backward(
+    grad_spikes: torch.Tensor,
+    volts: torch.Tensor,
+    beta: float,
+    vth: float,
+    hard: bool,
+    slope: float,
+    gain: float,
+    with_bias: bool,
+    pad: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``gain g_v`` (the gradient of each summand of the current) and, with
+    ``with_bias``, its sum over time and batch ``(N,)``.
+
+    The gradient is returned as the first ``T`` rows of a ``(T + pad, B, N)``
+    tensor whose last ``pad`` rows are zero, so that a delayed current's
+    gradient is a view of the same memory (no shifted copy).
+    """
+    lib = _load()
+    grad_spikes = _unit_inner(grad_spikes)
+    steps, batch, n = volts.shape
+    sfx, _ = _TYPES[volts.dtype]
+    store = torch.empty((steps + pad, batch, n), dtype=volts.dtype)
+    store[steps:].zero_()
+    gbias = torch.empty((batch, n), dtype=torch.float64) if with_bias else None
+    failed = getattr(lib, f"lif_backward_{sfx}")(
+        _ptr(grad_spikes),
+        grad_spikes.stride(0),
+        grad_spikes.stride(1),
+        _ptr(volts),
+        beta,
+        vth,
+        int(hard),
+        slope,
+        gain,
+        steps,
+        batch,
+        n,
+        _ptr(store),
+        _ptr(gbias),
+        torch.get_num_threads(),
+    )
+    if failed:
+        raise MemoryError("lif_backward: could not allocate the carry state")
+    if gbias is not None:
+        gbias = gbias.sum(dim=0).to(volts.dtype)
+    return store, gbias
+
+
+def _unit_inner(t: torch.Tensor) -> torch.Tensor:
+    """The kernels read rows of unit stride; other layouts are copied once."""
+    return t if t.stride(-1) == 1 else t.contiguous()

@@ -1,0 +1,118 @@
+"""The compiled LIF kernels against the torch implementation, and the fallback."""
+
+import pytest
+import torch
+
+from lava_dmp.train import lif, native
+
+needs_kernels = pytest.mark.skipif(
+    not native.available(), reason=f"kernels unavailable: {native.status()}"
+)
+
+
+def _run(use_native, a_f, memory, bias, gain, shift, reset, grad_out):
+    a_f = a_f.detach().clone().requires_grad_(True)
+    memory = memory.detach().clone().requires_grad_(True)
+    bias = bias.detach().clone().requires_grad_(True)
+    old = lif._use_native
+    lif._use_native = old if use_native else (lambda t: False)
+    try:
+        s, v = lif.lif_sequence(
+            a_f[:, :, :-1],  # a strided view, as the block's synapse split gives
+            0.7,
+            1.0,
+            reset,
+            4.0,
+            memory=memory,
+            bias=bias,
+            gain=gain,
+            shift=shift,
+        )
+        s.backward(grad_out)
+    finally:
+        lif._use_native = old
+    return s, v, a_f.grad, memory.grad, bias.grad
+
+
+@needs_kernels
+@pytest.mark.parametrize("shift", [0, 1, 3])
+@pytest.mark.parametrize("reset", ["hard", "soft"])
+def test_kernels_match_torch_with_delay_memory_and_bias(shift, reset):
+    gen = torch.Generator().manual_seed(1)
+    steps, batch, n = 40, 5, 9
+
+    def rnd(*shape):
+        return torch.randn(*shape, dtype=torch.float64, generator=gen)
+
+    args = (rnd(steps, batch, n + 1), rnd(steps, batch, n) * 0.5, rnd(n) * 0.3)
+    # a broadcast gradient (stride 0 in time), as the mean readout hands over
+    grad_out = rnd(1, batch, n).expand(steps, batch, n)
+    fast = _run(True, *args, 0.8, shift, reset, grad_out)
+    slow = _run(False, *args, 0.8, shift, reset, grad_out)
+    assert torch.equal(fast[0], slow[0]) and fast[0].sum() > 20
+    assert torch.allclose(fast[1], slow[1], rtol=0, atol=1e-12)
+    for f, s in zip(fast[2:], slow[2:]):
+        assert torch.allclose(f, s, rtol=0, atol=1e-10)
+        assert torch.any(f != 0)
+    if shift:  # the last `shift` rows of the current never reach the neuron
+        assert torch.all(fast[2][-shift:] == 0)
+
+
+@needs_kernels
+def test_float32_gradients_stay_finite_far_from_threshold():
+    current = (torch.randn(50, 4, 9) * 1e4).requires_grad_(True)
+    s, _ = lif.lif_sequence(current, 0.5, 1.0)
+    s.backward(torch.ones_like(s))
+    assert torch.isfinite(current.grad).all()
+
+
+@needs_kernels
+def test_thread_count_does_not_change_results():
+    gen = torch.Generator().manual_seed(2)
+    current = torch.randn(30, 3, 6, dtype=torch.float64, generator=gen)
+    old = torch.get_num_threads()
+    out = []
+    try:
+        for threads in (1, 2, 8):  # 8 > batch: clamped to one row per thread
+            torch.set_num_threads(threads)
+            c = current.clone().requires_grad_(True)
+            s, v = lif.lif_sequence(c, 0.5, 1.0)
+            s.sum().backward()
+            out.append((s, v, c.grad))
+    finally:
+        torch.set_num_threads(old)
+    for got in out[1:]:
+        assert all(torch.equal(a, b) for a, b in zip(got, out[0]))
+
+
+@pytest.fixture
+def fresh_native(monkeypatch, tmp_path):
+    """Forget the loaded library, with an empty kernel cache."""
+    monkeypatch.setattr(native, "_lib", None)
+    monkeypatch.setattr(native, "_status", "not loaded yet")
+    monkeypatch.setenv("LAVA_DMP_CACHE", str(tmp_path))
+    return tmp_path
+
+
+def test_failed_build_falls_back_to_torch(fresh_native, monkeypatch):
+    monkeypatch.setenv("CC", "false")  # a "compiler" that always fails
+    with pytest.warns(RuntimeWarning, match="build failed"):
+        assert not native.available()
+    assert "build failed" in native.status()
+    assert not list(fresh_native.rglob("*.so"))  # nothing half-written left
+    current = torch.tensor([[[0.6]], [[0.6]], [[0.6]]], dtype=torch.float64)
+    s, v = lif.lif_sequence(current, 0.5, 1.0)  # the torch path still works
+    assert s[:, 0, 0].tolist() == [0.0, 0.0, 1.0]
+    assert torch.allclose(v[:, 0, 0], torch.tensor([0.6, 0.9, 1.05], dtype=v.dtype))
+
+
+def test_disabled_by_environment(fresh_native, monkeypatch):
+    monkeypatch.setenv("LAVA_DMP_NATIVE", "0")
+    assert not native.available()
+    assert "LAVA_DMP_NATIVE=0" in native.status()
+
+
+@needs_kernels
+def test_build_into_an_empty_cache(fresh_native):
+    assert native.available()
+    assert len(list((fresh_native / "kernels").glob("lif-*.so"))) == 1
