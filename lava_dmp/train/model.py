@@ -106,9 +106,22 @@ class DMPNet(torch.nn.Module):
 
     def param_counts(self) -> dict[str, int]:
         """The paper's count (M N + N d + d^2 + d + M per layer, weights only,
-        frozen Abar and Bbar counted, plus N C) and PyTorch's trainable count."""
-        s, d = self.cfg.sizes, self.cfg.order
-        paper = sum(m * n + n * d + d * d + d + m for m, n in zip(s[:-2], s[1:-1]))
+        frozen Abar and Bbar counted, plus N C) and PyTorch's trainable count.
+
+        The ablations drop what they remove: ``fast_path=False`` the ``M N`` of
+        ``W_f``; ``memory=False`` the memory's ``N d + d^2 + d + M`` (a plain
+        LIF layer, the paper's FSNN count). PyTorch's count leaves out the
+        entries frozen at zero.
+        """
+        s, d, cfg = self.cfg.sizes, self.cfg.order, self.cfg
+        paper = 0
+        for m, n in zip(s[:-2], s[1:-1]):
+            paper += m * n if cfg.fast_path else 0
+            paper += n * d + d * d + d + m if cfg.memory else 0
         paper += s[-2] * s[-1]
         torch_count = sum(p.numel() for p in self.parameters() if p.requires_grad)
+        for block in self.blocks:
+            m, n = block.synapse.in_channels, block.neuron.num_neurons
+            torch_count -= 0 if cfg.fast_path else m * n
+            torch_count -= 0 if cfg.memory else m
         return {"paper": paper, "pytorch": torch_count}

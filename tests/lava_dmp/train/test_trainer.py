@@ -81,6 +81,18 @@ def test_paper_parameter_counts():
     assert shd.param_counts()["paper"] // 1000 == 39
 
 
+def test_ablation_parameter_counts():
+    # plain LIF (no memory): the paper's FSNN count, 42K on S-MNIST
+    # (1*200 + 200*200 + 200*10); PyTorch adds the biases (2*200 + 10)
+    lif = DMPNet(NetConfig(memory=False)).param_counts()
+    assert lif == {"paper": 42200, "pytorch": 42200 + 410}
+    # W_f = 0 removes the M N of each layer (1*200 + 200*200) from the 51K
+    full = DMPNet(NetConfig()).param_counts()
+    no_fast = DMPNet(NetConfig(fast_path=False)).param_counts()
+    assert full["paper"] - no_fast["paper"] == 40200
+    assert full["pytorch"] - no_fast["pytorch"] == 40200
+
+
 @needs_mnist
 def test_empty_dataset_refused(tmp_path):
     with pytest.raises(ValueError, match="limit"):
