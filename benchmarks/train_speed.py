@@ -5,11 +5,17 @@ DMP network (lava_dmp.train.blocks) against a network of lava-dl
 state: current_decay 1, voltage_decay 0.5, threshold 1) and against the bare
 matrix products of the same layers (forward and backward), in the same run.
 
-Usage: python benchmarks/train_speed.py [--reps 3] [--shapes shd smnist]
+Usage: python benchmarks/train_speed.py [--reps 5] [--shapes shd smnist]
        [--quantised] [--json benchmarks/train_speed.json]
+The networks take turns, one step each per round (after a warm-up step), so
+drifts of the machine hit all alike; the median of the rounds is reported.
+"DMP torch" is the same DMP network with the compiled LIF kernels switched off
+(lava_dmp.train.native), the path used where no C compiler is found. Peak
+memory (resident set) of the DMP step is measured in a child process.
 With --quantised, also the quantised (hardware-aware) DMP step, reported
 apart: it runs the integer recurrence step by step, by design.
-Targets (issue 3): DMP >= 5x faster than CUBA, <= 3x the bare products.
+Targets (issue 3): DMP >= 5x faster than CUBA, <= 3x the bare products,
+peak memory of the S-MNIST step < 4 GB.
 """
 
 from __future__ import annotations
@@ -17,11 +23,15 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
+import subprocess
+import sys
 import time
 
 import torch
 from lava.lib.dl import slayer
 
+from lava_dmp.train import native
 from lava_dmp.train.blocks import DMPDense, Readout
 from lava_dmp.train.cpu import tune_allocator
 
@@ -84,23 +94,68 @@ class BareNet(torch.nn.Module):
         return x.mean(dim=1)
 
 
-def step_time(net, x, y, reps):
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    times = []
-    for i in range(reps + 1):
-        t0 = time.perf_counter()
-        opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(net(x), y)
-        loss.backward()
-        opt.step()
-        if i:  # first step warms caches
-            times.append(time.perf_counter() - t0)
-    return times
+class Stepper:
+    """One network, its optimiser and its step times; ``kernels`` selects the
+    LIF implementation for its steps."""
+
+    def __init__(self, net, kernels=True):
+        self.net, self.kernels, self.times = net, kernels, []
+        self.opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+
+    def step(self, x, y, record=True):
+        previous = native.set_enabled(self.kernels)
+        try:
+            t0 = time.perf_counter()
+            self.opt.zero_grad()
+            loss = torch.nn.functional.cross_entropy(self.net(x), y)
+            loss.backward()
+            self.opt.step()
+            if record:
+                self.times.append(time.perf_counter() - t0)
+        finally:
+            native.set_enabled(previous)
+
+
+def _inputs(name, c):
+    torch.manual_seed(0)
+    x = (torch.rand(c["batch"], c["sizes"][0], c["steps"]) < 0.1).float()
+    if name == "smnist":  # grey levels, exact multiples of 1/255
+        x = torch.randint(0, 256, (c["batch"], 1, c["steps"])).float() / 255
+    y = torch.randint(0, c["sizes"][-1], (c["batch"],))
+    return x, y
+
+
+def _peak_child(name):
+    """Run in a fresh interpreter (``--peak-child NAME``): two DMP steps, then
+    the peak resident set before and after them, as JSON on stdout."""
+    torch.set_num_threads(2)
+    tune_allocator()
+    c = SHAPES[name]
+    x, y = _inputs(name, c)
+    net = Stepper(dmp_net(c))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    net.step(x, y)
+    net.step(x, y)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps([before / 1024, after / 1024]))  # kB -> MB (Linux)
+
+
+def peak_memory_mb(name):
+    """Peak resident set of a fresh process that takes two DMP training steps
+    (MB), and how much of it the steps added over the set-up."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--peak-child", name],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    before, after = json.loads(out.strip().splitlines()[-1])
+    return {"process_peak_mb": after, "step_added_mb": after - before}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     ap.add_argument("--json", default="benchmarks/train_speed.json")
     ap.add_argument(
@@ -108,43 +163,62 @@ def main() -> None:
         action="store_true",
         help="also time the quantised (hardware-aware) training step",
     )
+    ap.add_argument("--peak-child", choices=SHAPES, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.peak_child:
+        _peak_child(args.peak_child)
+        return
     torch.set_num_threads(2)
     allocator = tune_allocator()  # applies to all three networks alike
-    torch.manual_seed(0)
     rows = []
     for name in args.shapes:
         c = SHAPES[name]
-        x = (torch.rand(c["batch"], c["sizes"][0], c["steps"]) < 0.1).float()
-        if name == "smnist":  # grey levels, exact multiples of 1/255
-            x = torch.randint(0, 256, (c["batch"], 1, c["steps"])).float() / 255
-        y = torch.randint(0, c["sizes"][-1], (c["batch"],))
-        res = {}
-        kinds = [("dmp", dmp_net), ("cuba", CubaNet), ("bare", BareNet)]
+        x, y = _inputs(name, c)
+        torch.manual_seed(0)
+        nets = {
+            "dmp": Stepper(dmp_net(c)),
+            "dmp_torch": Stepper(dmp_net(c), kernels=False),
+            "cuba": Stepper(CubaNet(c)),
+            "bare": Stepper(BareNet(c)),
+        }
         if args.quantised:
-            kinds.append(("dmp_quantised", dmp_quantised))
-        for kind, build in kinds:
-            times = step_time(build(c), x, y, args.reps)
-            res[kind] = sorted(times)[len(times) // 2]
-            print(f"{name:7s} {kind:5s} {res[kind]:8.3f} s/step {times}", flush=True)
+            nets["dmp_quantised"] = Stepper(dmp_quantised(c))
+        for net in nets.values():
+            net.step(x, y, record=False)  # warm-up: caches, allocator, FFT plans
+        for _ in range(args.reps):
+            for net in nets.values():
+                net.step(x, y)
+        res = {}
+        for kind, net in nets.items():
+            res[kind] = sorted(net.times)[len(net.times) // 2]
+            times = [round(t, 3) for t in net.times]
+            print(f"{name:7s} {kind:13s} {res[kind]:8.3f} s/step {times}", flush=True)
+        memory = peak_memory_mb(name)
+        print(f"{name:7s} DMP step peak memory {memory}", flush=True)
         rows.append(
             {
                 "shape": name,
                 **c,
                 "seconds": res,
+                "times": {k: n.times for k, n in nets.items()},
                 "cuba_over_dmp": res["cuba"] / res["dmp"],
                 "dmp_over_bare": res["dmp"] / res["bare"],
+                "torch_over_kernels": res["dmp_torch"] / res["dmp"],
+                "peak_memory": memory,
             }
         )
     print(
-        f"\n{'shape':8s} {'DMP s':>8s} {'CUBA s':>8s} {'bare s':>8s} "
-        f"{'CUBA/DMP':>9s} {'DMP/bare':>9s}  (targets >=5, <=3)"
+        f"\n{'shape':8s} {'DMP s':>8s} {'torch s':>8s} {'CUBA s':>8s} "
+        f"{'bare s':>8s} {'CUBA/DMP':>9s} {'DMP/bare':>9s} {'peak MB':>8s}"
+        "  (targets >=5, <=3, < 4000 on S-MNIST)"
     )
     for r in rows:
         s = r["seconds"]
         print(
-            f"{r['shape']:8s} {s['dmp']:8.3f} {s['cuba']:8.3f} {s['bare']:8.3f} "
-            f"{r['cuba_over_dmp']:9.2f} {r['dmp_over_bare']:9.2f}"
+            f"{r['shape']:8s} {s['dmp']:8.3f} {s['dmp_torch']:8.3f} "
+            f"{s['cuba']:8.3f} {s['bare']:8.3f} "
+            f"{r['cuba_over_dmp']:9.2f} {r['dmp_over_bare']:9.2f} "
+            f"{r['peak_memory']['process_peak_mb']:8.0f}"
             + (
                 f"   quantised DMP {s['dmp_quantised']:.3f} s/step"
                 if "dmp_quantised" in s
@@ -157,6 +231,7 @@ def main() -> None:
                 "benchmark": "train_speed",
                 "threads": 2,
                 "tuned_allocator": allocator,
+                "lif_kernels": native.status(),
                 "reps": args.reps,
                 "machine": platform.platform(),
                 "rows": rows,

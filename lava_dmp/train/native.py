@@ -31,7 +31,15 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["available", "status", "lif_forward", "lif_backward", "library_path"]
+__all__ = [
+    "available",
+    "status",
+    "set_enabled",
+    "supports",
+    "lif_forward",
+    "lif_backward",
+    "library_path",
+]
 
 _SRC = Path(__file__).parent / "csrc"
 _SOURCES = ("lif_forward.c", "lif_backward.c")
@@ -49,6 +57,7 @@ _TYPES = {
 
 _lib: ctypes.CDLL | None = None
 _status = "not loaded yet"
+_enabled = True
 
 
 def _cpu_key() -> str:
@@ -149,9 +158,20 @@ def status() -> str:
     return _status
 
 
+def set_enabled(enabled: bool) -> bool:
+    """Use the kernels (True, the default) or the torch path (False) from now
+    on, e.g. to compare the two; returns the previous setting."""
+    global _enabled
+    previous, _enabled = _enabled, bool(enabled)
+    return previous
+
+
 def supports(t: torch.Tensor) -> bool:
-    """The kernels take CPU float32 / float64 tensors."""
-    return t.device.type == "cpu" and t.dtype in _TYPES and available()
+    """The kernels are enabled, built, and take this tensor (CPU float32 or
+    float64)."""
+    return (
+        _enabled and t.device.type == "cpu" and t.dtype in _TYPES and available()
+    )
 
 
 def _ptr(t: torch.Tensor | None) -> int | None:

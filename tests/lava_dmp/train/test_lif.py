@@ -3,18 +3,18 @@
 import pytest
 import torch
 
-from lava_dmp.train import lif, native
+from lava_dmp.train import native
 from lava_dmp.train.lif import lif_sequence
 
 
 @pytest.fixture(params=["kernels", "torch"])
-def implementation(request, monkeypatch):
+def implementation(request):
     """Both LIF implementations: the compiled kernels and the torch fallback."""
     if request.param == "kernels" and not native.available():
         pytest.skip(f"kernels unavailable: {native.status()}")
-    if request.param == "torch":
-        monkeypatch.setattr(lif, "_use_native", lambda t: False)
-    return request.param
+    previous = native.set_enabled(request.param == "kernels")
+    yield request.param
+    native.set_enabled(previous)
 
 
 class _Spike(torch.autograd.Function):

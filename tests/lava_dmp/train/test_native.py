@@ -14,8 +14,7 @@ def _run(use_native, a_f, memory, bias, gain, shift, reset, grad_out):
     a_f = a_f.detach().clone().requires_grad_(True)
     memory = memory.detach().clone().requires_grad_(True)
     bias = bias.detach().clone().requires_grad_(True)
-    old = lif._use_native
-    lif._use_native = old if use_native else (lambda t: False)
+    old = native.set_enabled(use_native)
     try:
         s, v = lif.lif_sequence(
             a_f[:, :, :-1],  # a strided view, as the block's synapse split gives
@@ -30,7 +29,7 @@ def _run(use_native, a_f, memory, bias, gain, shift, reset, grad_out):
         )
         s.backward(grad_out)
     finally:
-        lif._use_native = old
+        native.set_enabled(old)
     return s, v, a_f.grad, memory.grad, bias.grad
 
 
