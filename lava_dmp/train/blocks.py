@@ -25,7 +25,11 @@ from lava_dmp.convert import (
 from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
 from lava_dmp.train.lif import lif_backward, lif_sequence
-from lava_dmp.train.memory import legendre_kernel, memory_current_fft
+from lava_dmp.train.memory import (
+    causal_conv_fft,
+    legendre_kernel,
+    memory_current_fft,
+)
 from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
 __all__ = ["DMPNeuron", "DMPDense", "Readout"]
@@ -133,16 +137,26 @@ class DMPNeuron(Neuron):
         """Spikes ``(T, B, N)`` from the synaptic part ``a_f (T, B, N)``, seen
         with a delay of ``shift`` steps (read in place, no shifted copy), and
         the drive ``a_x (T, B)``."""
+        if self.dilation == 1:
+            # the kernel forms W_m m row by row from the d-dim memory state
+            x = torch.relu(a_x + self.bias_x)
+            h = self.kernel(a_x.shape[0], a_x)
+            memory = dict(
+                memory_state=causal_conv_fft(x, h[: a_x.shape[0]]),
+                memory_weights=self.weights_m.to(a_x.dtype),
+            )
+        else:
+            memory = dict(memory=self.memory_current(a_x))
         spikes, _ = lif_sequence(
             a_f,
             self.beta,
             self.vth,
             self.reset,
             self.slope,
-            memory=self.memory_current(a_x),
             bias=self.bias,
             gain=self.input_gain,
             shift=shift,
+            **memory,
         )
         return spikes
 
@@ -164,6 +178,31 @@ class _StraightThroughLIF(torch.autograd.Function):
     def backward(ctx, grad):
         volts, spikes = ctx.saved_tensors
         return (lif_backward(grad, volts, spikes, *ctx.args),) + (None,) * 6
+
+
+class _SynapseWithDrive(torch.autograd.Function):
+    """``(x W_f^T, x w_x)`` for ``W = [W_f; w_x]`` and time-major ``x``; the
+    input gradient ``G W_f + g w_x^T`` is one matrix product and one rank-1
+    update in place, not two full products and a sum."""
+
+    @staticmethod
+    def forward(ctx, xt, w):
+        ctx.save_for_backward(xt, w)
+        return xt @ w[:-1].T, xt @ w[-1]
+
+    @staticmethod
+    def backward(ctx, grad_f, grad_x):
+        xt, w = ctx.saved_tensors
+        x2 = xt.reshape(-1, xt.shape[-1])
+        g2 = grad_f.reshape(-1, grad_f.shape[-1])
+        gx = grad_x.reshape(-1)
+        grad_xt = grad_w = None
+        if ctx.needs_input_grad[0]:
+            grad_xt = (g2 @ w[:-1]).addr_(gx, w[-1]).reshape(xt.shape)
+        if ctx.needs_input_grad[1]:
+            # (x^T G)^T: BLAS is faster with the long axis inside
+            grad_w = torch.cat([(x2.T @ g2).T, (gx @ x2)[None]], dim=0)
+        return grad_xt, grad_w
 
 
 class DMPDense(AbstractDense):
@@ -289,12 +328,14 @@ class DMPDense(AbstractDense):
         ``W_f`` and ``w_x``, and the delay is an offset the LIF kernel reads."""
         self._check_input(x)
         w = self._weight()
-        xt = x.permute(2, 0, 1)  # (T, B, M)
+        # time-major; one copy for user input (B, M, T), none for a previous
+        # DMP block's output (a view of a time-major tensor)
+        xt = x.permute(2, 0, 1).contiguous()  # (T, B, M)
         shift = 1 if self.delay_shift else 0
-        a_f = xt @ w[:-1].T  # (T, B, N), read with a delay of `shift` steps
-        # shift the small (T, B) drive, not the input: slicing the input
-        # would make its gradient a zero-filled (T, B, M) copy
-        a_x = xt @ w[-1]
+        # a_f (T, B, N) is read with a delay of `shift` steps; the small (T, B)
+        # drive is shifted here (slicing the input instead would make its
+        # gradient a zero-filled (T, B, M) copy)
+        a_f, a_x = _SynapseWithDrive.apply(xt, w)
         a_x = torch.nn.functional.pad(a_x[: a_x.shape[0] - shift], (0, 0, shift, 0))
         return self.neuron.spikes(a_f, a_x, shift).permute(1, 2, 0)
 

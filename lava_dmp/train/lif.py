@@ -38,15 +38,21 @@ class LIFSequence(torch.autograd.Function):
     (:mod:`lava_dmp.train.native`) where available, else torch."""
 
     @staticmethod
-    def forward(ctx, current, memory, bias, gain, beta, vth, hard, slope, shift):
+    def forward(
+        ctx, current, memory, state, weights, bias, gain, beta, vth, hard, slope, shift
+    ):
         if _use_native(current):
+            if state is not None:
+                memory = (state, weights)
             volts, spikes = native.lif_forward(
                 current, memory, bias, gain, beta, vth, hard, shift
             )
         else:
+            if state is not None:
+                memory = state @ weights.T
             total = _total_current(current, memory, bias, gain, shift)
             volts, spikes = _torch_forward(total, beta, vth, hard)
-        ctx.save_for_backward(volts, spikes)
+        ctx.save_for_backward(volts, spikes, state, weights)
         ctx.args = (beta, vth, hard, slope, gain, shift)
         ctx.mark_non_differentiable(volts)
         ctx.set_materialize_grads(False)  # no zero-filled gradient for volts
@@ -54,12 +60,12 @@ class LIFSequence(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_spikes, _grad_volts):
-        volts, spikes = ctx.saved_tensors
+        volts, spikes, state, weights = ctx.saved_tensors
         beta, vth, hard, slope, gain, shift = ctx.args
         steps = volts.shape[0]
         if grad_spikes is None:
             grad_spikes = torch.zeros_like(spikes)
-        need_bias = ctx.needs_input_grad[2]
+        need_bias = ctx.needs_input_grad[4]
         if _use_native(volts):
             # rows [0, T) are the gradient of every summand at step t, and
             # rows [shift, T + shift) that of the delayed current (zero tail)
@@ -75,8 +81,17 @@ class LIFSequence(torch.autograd.Function):
                 grad_bias = grad.sum(dim=tuple(range(grad.dim() - 1)))
             pad = (0, 0) * (grad.dim() - 1) + (0, shift)
             store = torch.nn.functional.pad(grad, pad) if shift else grad
-        grad_memory = store[:steps] if ctx.needs_input_grad[1] else None
-        return (store[shift : shift + steps], grad_memory, grad_bias) + (None,) * 6
+        grad_i = store[:steps]
+        grad_memory = grad_i if ctx.needs_input_grad[1] else None
+        grad_state = grad_weights = None
+        if ctx.needs_input_grad[2]:
+            grad_state = grad_i @ weights
+        if ctx.needs_input_grad[3]:
+            # (m^T G)^T: BLAS is faster with the long axis inside
+            g2 = grad_i.reshape(-1, grad_i.shape[-1])
+            grad_weights = (state.reshape(-1, state.shape[-1]).T @ g2).T
+        grads = (store[shift : shift + steps], grad_memory, grad_state, grad_weights)
+        return grads + (grad_bias,) + (None,) * 6
 
 
 def _use_native(t: torch.Tensor) -> bool:
@@ -148,6 +163,8 @@ def lif_sequence(
     bias: torch.Tensor | None = None,
     gain: float = 1.0,
     shift: int = 0,
+    memory_state: torch.Tensor | None = None,
+    memory_weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Spikes and membrane of an LIF population over a whole sequence.
 
@@ -165,6 +182,10 @@ def lif_sequence(
         Optional: the membrane is driven by ``gain (current + memory + bias)``
         (``memory`` shaped like ``current``, ``bias`` over the last axis),
         fused into one pass instead of three (the DMP neuron's current).
+    memory_state, memory_weights
+        Optional, instead of ``memory``: ``memory = memory_state @
+        memory_weights.T`` (state ``(T, B, d)``, weights ``(N, d)``), formed
+        row by row inside the kernel instead of as a ``(T, B, N)`` tensor.
     shift : int
         Synaptic delay of ``current`` in steps: step ``t`` sees
         ``current[t - shift]`` (zero before; the last ``shift`` rows arrive
@@ -192,12 +213,31 @@ def lif_sequence(
         raise ValueError(
             f"bias: expected shape {tuple(current.shape[-1:])}, got {tuple(bias.shape)}"
         )
+    if (memory_state is None) != (memory_weights is None) or (
+        memory_state is not None and memory is not None
+    ):
+        raise ValueError(
+            "memory_state, memory_weights: give both (instead of memory) or neither"
+        )
+    if memory_state is not None:
+        want = current.shape[:-1] + memory_weights.shape[-1:]
+        if memory_weights.dim() != 2 or memory_state.shape != want:
+            raise ValueError(
+                f"memory_state: expected shape {tuple(want)} for weights "
+                f"{tuple(memory_weights.shape)} (N, d), got "
+                f"{tuple(memory_state.shape)}"
+            )
     if not _use_native(current):
+        if memory_state is not None:
+            memory = memory_state @ memory_weights.T
         current = _total_current(current, memory, bias, float(gain), shift)
         memory, bias, gain, shift = None, None, 1.0, 0
+        memory_state = memory_weights = None
     return LIFSequence.apply(
         current,
         memory,
+        memory_state,
+        memory_weights,
         bias,
         float(gain),
         float(beta),

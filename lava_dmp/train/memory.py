@@ -54,6 +54,27 @@ def causal_conv_fft(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     return torch.fft.irfft(xf[:, :, None] * kf[:, None, :], n=size, dim=0)[:steps]
 
 
+class _Project(torch.autograd.Function):
+    """``m @ W^T`` over the last axis, with the weight gradient computed as
+    ``(m^T g)^T``: BLAS runs that 8x faster than ``g^T m`` when ``d`` is small
+    (SHD, d = 10), and as fast otherwise."""
+
+    @staticmethod
+    def forward(ctx, m, w):
+        ctx.save_for_backward(m, w)
+        return m @ w.T
+
+    @staticmethod
+    def backward(ctx, grad):
+        m, w = ctx.saved_tensors
+        g2 = grad.reshape(-1, grad.shape[-1])
+        grad_m = (grad @ w) if ctx.needs_input_grad[0] else None
+        grad_w = None
+        if ctx.needs_input_grad[1]:
+            grad_w = (m.reshape(-1, m.shape[-1]).T @ g2).T
+        return grad_m, grad_w
+
+
 def memory_current_fft(
     x: torch.Tensor,
     weights_m: torch.Tensor,
@@ -85,7 +106,7 @@ def memory_current_fft(
     steps, batch = xt.shape
     if dilation == 1:
         # convolve the d memory channels (d << N), then project with W_m
-        current = causal_conv_fft(xt, h[:steps]) @ weights_m.T
+        current = _Project.apply(causal_conv_fft(xt, h[:steps]), weights_m)
     else:
         # refresh at k % d_s == 0 over x[k-d_s+1..k]: d_s - 1 zeros in front
         # make every update period one consecutive block of d_s
@@ -94,9 +115,8 @@ def memory_current_fft(
         back = coarse * dilation - front - steps
         padded = torch.nn.functional.pad(xt, (0, 0, front, back))
         sums = padded.reshape(coarse, dilation, batch).sum(dim=1)
-        held = (causal_conv_fft(sums, h[:coarse]) @ weights_m.T).repeat_interleave(
-            dilation, dim=0
-        )
+        held = _Project.apply(causal_conv_fft(sums, h[:coarse]), weights_m)
+        held = held.repeat_interleave(dilation, dim=0)
         held = torch.nn.functional.pad(held, (0, 0, 0, 0, dilation - 1, 0))
         current = held[front : front + steps]
     return current if time_major else current.transpose(0, 1)

@@ -44,10 +44,11 @@ __all__ = [
 _SRC = Path(__file__).parent / "csrc"
 _SOURCES = ("lif_forward.c", "lif_backward.c")
 _COMMON = ["-O3", "-march=native", "-fPIC", "-pthread", "-std=c99"]
-# the forward keeps IEEE rounding (no contraction) so spikes follow the
-# float reference; the backward may use the vectorised exp of fast-math
+# the forward keeps IEEE semantics but may fuse multiply-adds (as BLAS and
+# torch's own kernels do); the backward may use the vectorised exp of
+# fast-math (its surrogate never sees inf or NaN: exp(-|x|) <= 1)
 _FLAGS = {
-    "lif_forward.c": ["-ffp-contract=off"],
+    "lif_forward.c": ["-ffp-contract=fast"],
     "lif_backward.c": ["-ffast-math"],
 }
 _TYPES = {
@@ -135,9 +136,9 @@ def _load() -> ctypes.CDLL | None:
     for sfx, real in _TYPES.values():
         fwd = getattr(lib, f"lif_forward_{sfx}")
         fwd.restype = ctypes.c_int
-        fwd.argtypes = [ptr] + [ctypes.c_long] * 3 + [ptr, ptr, real, real]
-        fwd.argtypes += [real, ctypes.c_int] + [ctypes.c_long] * 3 + [ptr, ptr]
-        fwd.argtypes += [ctypes.c_int]
+        fwd.argtypes = [ptr] + [ctypes.c_long] * 3 + [ptr, ptr, ptr, ctypes.c_long]
+        fwd.argtypes += [ptr, real, real, real, ctypes.c_int]
+        fwd.argtypes += [ctypes.c_long] * 3 + [ptr, ptr, ctypes.c_int]
         bwd = getattr(lib, f"lif_backward_{sfx}")
         bwd.restype = ctypes.c_int
         bwd.argtypes = [ptr, ctypes.c_long, ctypes.c_long, ptr, real, real]
@@ -169,9 +170,7 @@ def set_enabled(enabled: bool) -> bool:
 def supports(t: torch.Tensor) -> bool:
     """The kernels are enabled, built, and take this tensor (CPU float32 or
     float64)."""
-    return (
-        _enabled and t.device.type == "cpu" and t.dtype in _TYPES and available()
-    )
+    return _enabled and t.device.type == "cpu" and t.dtype in _TYPES and available()
 
 
 def _ptr(t: torch.Tensor | None) -> int | None:
@@ -180,7 +179,7 @@ def _ptr(t: torch.Tensor | None) -> int | None:
 
 def lif_forward(
     a_f: torch.Tensor,
-    i_m: torch.Tensor | None,
+    i_m: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None,
     bias: torch.Tensor | None,
     gain: float,
     beta: float,
@@ -193,13 +192,19 @@ def lif_forward(
     before ``shift``; the last ``shift`` rows of ``a_f`` are not read).
 
     ``a_f`` is ``(T, B, N)`` with unit stride along N (any time and batch
-    strides, e.g. a slice of a synapse output); ``i_m`` is ``(T, B, N)`` and
-    ``bias`` ``(N,)``, both optional.
+    strides, e.g. a slice of a synapse output); ``i_m`` is ``(T, B, N)``, or
+    a pair ``(m, W_m)`` of the memory state ``(T, B, d)`` and ``(N, d)``
+    weights whose product the kernel forms row by row; ``bias`` is ``(N,)``.
+    ``i_m`` and ``bias`` are optional.
     """
     lib = _load()
     steps, batch, n = a_f.shape
     a_f = _unit_inner(a_f)
-    if i_m is not None:
+    state = weights_t = None
+    if isinstance(i_m, tuple):
+        state, weights_t = i_m[0].contiguous(), i_m[1].T.contiguous()
+        i_m = None
+    elif i_m is not None:
         i_m = i_m.contiguous()
     if bias is not None:
         bias = bias.contiguous()
@@ -212,6 +217,9 @@ def lif_forward(
         a_f.stride(0),
         a_f.stride(1),
         _ptr(i_m),
+        _ptr(state),
+        _ptr(weights_t),
+        0 if state is None else state.shape[-1],
         _ptr(bias),
         gain,
         beta,

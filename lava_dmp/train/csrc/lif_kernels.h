@@ -16,35 +16,55 @@
 
 #ifdef LIF_FORWARD
 typedef struct {
-  const REAL *af, *im, *bias;
-  long shift, st_t, st_b, T, B, N;
+  const REAL *af, *im, *ms, *wt, *bias;
+  long shift, st_t, st_b, T, B, N, D;
   REAL gain, beta, vth;
   int hard;
   REAL *volts, *spikes;
 } CAT(fwd_args, SFX);
 
 static int CAT(fwd_rows, SFX)(const void *p, long b0, long b1) {
+  /* locals, not k->...: stores to REAL arrays could alias the REAL fields of
+   * *k, which would force reloads and block vectorisation */
   const CAT(fwd_args, SFX) *k = p;
-  const long B = k->B, N = k->N;
+  const REAL *restrict af = k->af, *restrict im = k->im, *restrict bias = k->bias;
+  const REAL *restrict ms = k->ms, *restrict wt = k->wt;
+  REAL *restrict volts = k->volts, *restrict spikes = k->spikes;
+  const long B = k->B, N = k->N, T = k->T, D = k->D, shift = k->shift;
+  const long st_t = k->st_t, st_b = k->st_b;
+  const REAL gain = k->gain, beta = k->beta, vth = k->vth;
+  const int hard = k->hard;
   if (b1 <= b0 || N < 1) return 0;
-  REAL *v = calloc((size_t)((b1 - b0) * N), sizeof(REAL));
+  REAL *restrict v = calloc((size_t)((b1 - b0 + 1) * N), sizeof(REAL));
   if (v == NULL) return 1;
-  for (long t = 0; t < k->T; ++t) {
+  REAL *restrict proj = v + (b1 - b0) * N; /* one row of W_m m */
+  for (long t = 0; t < T; ++t) {
     for (long b = b0; b < b1; ++b) {
-      const REAL *a =
-          t >= k->shift ? k->af + (t - k->shift) * k->st_t + b * k->st_b : NULL;
+      const REAL *restrict a = t >= shift ? af + (t - shift) * st_t + b * st_b : NULL;
       const long o = (t * B + b) * N;
-      REAL *vb = v + (b - b0) * N;
+      const REAL *restrict m = im ? im + o : NULL;
+      if (ms) { /* W_m m[t, b] from the d-dim state: no (T, B, N) current */
+        const REAL *restrict mr = ms + (t * B + b) * D;
+        for (long n = 0; n < N; ++n) proj[n] = (REAL)0;
+        for (long j = 0; j < D; ++j) {
+          const REAL mj = mr[j];
+          const REAL *restrict w = wt + j * N;
+          for (long n = 0; n < N; ++n) proj[n] += w[n] * mj;
+        }
+        m = proj;
+      }
+      REAL *restrict vb = v + (b - b0) * N, *restrict vo = volts + o;
+      REAL *restrict so = spikes + o;
       for (long n = 0; n < N; ++n) {
         /* (i_m + a) + bias, then gain: the order of the torch fallback */
         REAL in = a ? a[n] : (REAL)0;
-        if (k->im) in = k->im[o + n] + in;
-        if (k->bias) in += k->bias[n];
-        REAL x = k->gain * in + k->beta * vb[n];
-        int s = x >= k->vth;
-        k->volts[o + n] = x;
-        k->spikes[o + n] = (REAL)s;
-        vb[n] = k->hard ? (s ? (REAL)0 : x) : x - k->vth * (REAL)s;
+        if (m) in = m[n] + in;
+        if (bias) in += bias[n];
+        REAL x = gain * in + beta * vb[n];
+        REAL s = x >= vth ? (REAL)1 : (REAL)0;
+        vo[n] = x;
+        so[n] = s;
+        vb[n] = hard ? x - x * s : x - vth * s;
       }
     }
   }
@@ -56,14 +76,17 @@ static int CAT(fwd_rows, SFX)(const void *p, long b0, long b1) {
  * v^[t] = v[t] (1 - s[t]) (hard) or v[t] - vth s[t] (soft), where
  * a[t] = a_f[t - shift], zero for t < shift (a synaptic delay without a
  * shifted copy; the last shift rows of a_f are not read). a_f has any time
- * and batch strides (unit neuron stride); i_m and bias may be NULL. Writes
- * volts (before reset) and spikes, contiguous, for T steps. */
+ * and batch strides (unit neuron stride). i_m is given (T, B, N), or as
+ * W_m m from the state ms (T, B, D) and wt = W_m^T (D, N), or absent (NULL);
+ * bias may be NULL. Writes volts (before reset) and spikes, contiguous. */
 int CAT(lif_forward, SFX)(const REAL *af, long shift, long st_t, long st_b,
-                          const REAL *im, const REAL *bias, REAL gain,
-                          REAL beta, REAL vth, int hard, long T, long B, long N,
+                          const REAL *im, const REAL *ms, const REAL *wt,
+                          long D, const REAL *bias, REAL gain, REAL beta,
+                          REAL vth, int hard, long T, long B, long N,
                           REAL *volts, REAL *spikes, int nthreads) {
-  CAT(fwd_args, SFX) k = {af,  im,   bias, shift, st_t, st_b, T,     B, N,
-                          gain, beta, vth, hard,  volts, spikes};
+  CAT(fwd_args, SFX) k = {af,   im,   ms,  wt,   bias,  shift,  st_t, st_b, T,
+                          B,    N,    D,   gain, beta,  vth,    hard, volts,
+                          spikes};
   return run_rows(CAT(fwd_rows, SFX), &k, B, nthreads);
 }
 #endif
@@ -79,31 +102,35 @@ typedef struct {
 } CAT(bwd_args, SFX);
 
 static int CAT(bwd_rows, SFX)(const void *p, long b0, long b1) {
-  const CAT(bwd_args, SFX) *k = p;
-  const long B = k->B, N = k->N;
-  const REAL slope = k->slope, vth = k->vth;
+  const CAT(bwd_args, SFX) *k = p; /* locals: see fwd_rows */
+  const REAL *restrict gs = k->gs, *restrict volts = k->volts;
+  REAL *restrict gi = k->gi;
+  double *restrict gbias = k->gbias;
+  const long B = k->B, N = k->N, T = k->T, st_t = k->st_t, st_b = k->st_b;
+  const REAL slope = k->slope, vth = k->vth, beta = k->beta, gain = k->gain;
+  const int hard = k->hard;
   if (b1 <= b0 || N < 1) return 0;
-  REAL *carry = calloc((size_t)((b1 - b0) * N), sizeof(REAL));
+  REAL *restrict carry = calloc((size_t)((b1 - b0) * N), sizeof(REAL));
   if (carry == NULL) return 1;
-  if (k->gbias) memset(k->gbias + b0 * N, 0, sizeof(double) * (size_t)((b1 - b0) * N));
-  for (long t = k->T - 1; t >= 0; --t) {
+  if (gbias) memset(gbias + b0 * N, 0, sizeof(double) * (size_t)((b1 - b0) * N));
+  for (long t = T - 1; t >= 0; --t) {
     for (long b = b0; b < b1; ++b) {
-      const REAL *g = k->gs + t * k->st_t + b * k->st_b;
+      const REAL *restrict g = gs + t * st_t + b * st_b;
       const long o = (t * B + b) * N;
-      const REAL *v = k->volts + o;
-      REAL *out = k->gi + o, *c = carry + (b - b0) * N;
+      const REAL *restrict v = volts + o;
+      REAL *restrict out = gi + o, *restrict c = carry + (b - b0) * N;
       for (long n = 0; n < N; ++n) {
         /* sig'(x) = e / (1 + e)^2, e = exp(-|x|): even, never overflows */
         REAL e = EXP(-ABS(slope * (v[n] - vth)));
         REAL q = (REAL)1 / ((REAL)1 + e);
         /* the reset at step t gates what flows back from step t + 1 */
-        REAL keep = (k->hard && v[n] >= vth) ? (REAL)0 : k->beta;
+        REAL keep = (hard && v[n] >= vth) ? (REAL)0 : beta;
         REAL gv = g[n] * slope * e * q * q + keep * c[n];
         c[n] = gv;
-        out[n] = k->gain * gv;
+        out[n] = gain * gv;
       }
-      if (k->gbias) {
-        double *gb = k->gbias + b * N;
+      if (gbias) {
+        double *restrict gb = gbias + b * N;
         for (long n = 0; n < N; ++n) gb[n] += (double)out[n];
       }
     }

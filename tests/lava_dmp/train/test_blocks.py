@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from lava_dmp.train import native
 from lava_dmp.train.blocks import DMPDense, Readout
 from tests.reference import numpy_layer
 
@@ -35,6 +36,38 @@ def test_block_gradients_reach_every_parameter():
     loss.backward()
     for name, prm in list(block.named_parameters()) + list(ro.named_parameters()):
         assert prm.grad is not None and torch.any(prm.grad != 0), name
+
+
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_fast_block_equals_slayer_composition(dilation):
+    """The block's fused float path (split weights, delay read in place,
+    compiled kernels) against the plain slayer composition neuron(synapse(x))
+    in torch ops: same spikes and the same gradients of input and weights."""
+    torch.manual_seed(0)
+    block = DMPDense(5, 8, order=3, theta=10.0, init_std=1.0, dilation=dilation)
+    block = block.double()
+    with torch.no_grad():
+        block.neuron.bias.normal_(0, 0.2)
+        block.neuron.bias_x.fill_(0.05)
+    x = torch.rand(3, 5, 50, dtype=torch.float64) < 0.4
+    w_out = torch.randn(3, 8, 50, dtype=torch.float64)
+    grads = []
+    for fused in (True, False):
+        block.zero_grad()
+        xi = x.double().requires_grad_(True)
+        previous = native.set_enabled(fused)
+        try:
+            out = block(xi) if fused else block.neuron(block._delayed_synapse(xi))
+        finally:
+            native.set_enabled(previous)
+        (out * w_out).sum().backward()
+        params = [p.grad.clone() for p in block.parameters()]
+        grads.append((out.detach(), xi.grad, params))
+    (o1, gx1, p1), (o2, gx2, p2) = grads
+    assert torch.equal(o1, o2) and o1.sum() > 50
+    assert torch.allclose(gx1, gx2, rtol=0, atol=1e-10) and gx1.abs().max() > 0
+    for a, b in zip(p1, p2):
+        assert torch.allclose(a, b, rtol=0, atol=1e-10) and a.abs().max() > 0
 
 
 def test_block_refuses_wrong_channels():

@@ -115,3 +115,41 @@ def test_disabled_by_environment(fresh_native, monkeypatch):
 def test_build_into_an_empty_cache(fresh_native):
     assert native.available()
     assert len(list((fresh_native / "kernels").glob("lif-*.so"))) == 1
+
+
+@needs_kernels
+def test_memory_from_state_and_weights_matches_torch():
+    """memory_state @ memory_weights.T formed inside the kernel, against torch
+    forming it first: spikes, and the gradients of state, weights and current."""
+    gen = torch.Generator().manual_seed(3)
+    steps, batch, n, d = 30, 4, 7, 3
+    current = torch.randn(steps, batch, n, dtype=torch.float64, generator=gen)
+    state = torch.randn(steps, batch, d, dtype=torch.float64, generator=gen)
+    weights = torch.randn(n, d, dtype=torch.float64, generator=gen) * 0.5
+    grad_out = torch.randn(steps, batch, n, dtype=torch.float64, generator=gen)
+    results = []
+    for use_native in (True, False):
+        c, m, w = (t.clone().requires_grad_(True) for t in (current, state, weights))
+        previous = native.set_enabled(use_native)
+        try:
+            s, _ = lif.lif_sequence(
+                c, 0.6, 1.0, shift=1, gain=0.5, memory_state=m, memory_weights=w
+            )
+        finally:
+            native.set_enabled(previous)
+        s.backward(grad_out)
+        results.append((s.detach(), c.grad, m.grad, w.grad))
+    (s1, *g1), (s2, *g2) = results
+    assert torch.equal(s1, s2) and s1.sum() > 10
+    for a, b in zip(g1, g2):
+        assert torch.allclose(a, b, rtol=0, atol=1e-10) and a.abs().max() > 0
+
+
+def test_memory_arguments_are_checked():
+    c = torch.zeros(5, 2, 3)
+    with pytest.raises(ValueError, match="memory_state"):
+        lif.lif_sequence(c, memory_state=torch.zeros(5, 2, 4))
+    with pytest.raises(ValueError, match="memory_state"):
+        lif.lif_sequence(
+            c, memory_state=torch.zeros(5, 2, 4), memory_weights=torch.zeros(3, 2)
+        )
