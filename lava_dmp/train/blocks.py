@@ -24,9 +24,10 @@ from lava_dmp.convert import (
 )
 from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
+from lava_dmp.legendre import update_matrices
 from lava_dmp.train.lif import lif_backward, lif_sequence
 from lava_dmp.train.memory import (
-    causal_conv_fft,
+    legendre_conv,
     legendre_kernel,
     memory_current_fft,
 )
@@ -80,6 +81,7 @@ class DMPNeuron(Neuron):
         self.bias = torch.nn.Parameter(torch.zeros(num_neurons))
         self.bias_x = torch.nn.Parameter(torch.zeros(()))
         self._kernel: torch.Tensor | None = None
+        self._matrices: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def kernel(self, steps: int, like: torch.Tensor) -> torch.Tensor:
         """Legendre impulse response for ``steps`` (cached, grown on demand)."""
@@ -89,6 +91,16 @@ class DMPNeuron(Neuron):
             h = legendre_kernel(self.order, self.theta, steps, self.dilation)
             self._kernel = torch.as_tensor(h, dtype=like.dtype, device=like.device)
         return self._kernel
+
+    def matrices(self, like: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(A_bar, B_bar / d_s)`` of one memory refresh (cached), which made
+        :meth:`kernel`."""
+        m = self._matrices
+        if m is None or m[0].dtype != like.dtype:
+            a_bar, b_eff = update_matrices(self.order, self.theta, self.dilation)
+            m = tuple(torch.as_tensor(t, dtype=like.dtype) for t in (a_bar, b_eff))
+            self._matrices = m
+        return m
 
     @property
     def device_params(self) -> dict:
@@ -123,7 +135,12 @@ class DMPNeuron(Neuron):
         x = torch.relu(a_x + self.bias_x)
         h = self.kernel(a_x.shape[0], a_x)
         return memory_current_fft(
-            x, self.weights_m.to(a_x.dtype), h, self.dilation, time_major=True
+            x,
+            self.weights_m.to(a_x.dtype),
+            h,
+            self.dilation,
+            time_major=True,
+            matrices=self.matrices(a_x),
         )
 
     def current(self, z: torch.Tensor) -> torch.Tensor:
@@ -142,7 +159,7 @@ class DMPNeuron(Neuron):
             x = torch.relu(a_x + self.bias_x)
             h = self.kernel(a_x.shape[0], a_x)
             memory = dict(
-                memory_state=causal_conv_fft(x, h[: a_x.shape[0]]),
+                memory_state=legendre_conv(x, h, *self.matrices(a_x)),
                 memory_weights=self.weights_m.to(a_x.dtype),
             )
         else:

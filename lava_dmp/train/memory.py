@@ -14,8 +14,14 @@ import numpy as np
 import torch
 
 from lava_dmp.legendre import impulse_response, update_matrices
+from lava_dmp.train import native
 
-__all__ = ["legendre_kernel", "memory_current_fft", "causal_conv_fft"]
+__all__ = [
+    "legendre_kernel",
+    "memory_current_fft",
+    "causal_conv_fft",
+    "legendre_conv",
+]
 
 
 def legendre_kernel(
@@ -54,6 +60,38 @@ def causal_conv_fft(x: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     return torch.fft.irfft(xf[:, :, None] * kf[:, None, :], n=size, dim=0)[:steps]
 
 
+class _LegendreConv(torch.autograd.Function):
+    """:func:`causal_conv_fft` of ``h[j] = A^j b``; its input gradient is the
+    adjoint recurrence of the memory (compiled kernel) where available, else
+    the FFT's own gradient."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, a_bar, b_bar):
+        ctx.save_for_backward(x, kernel, a_bar, b_bar)
+        return causal_conv_fft(x, kernel)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, kernel, a_bar, b_bar = ctx.saved_tensors
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None
+        if native.supports(grad):
+            return native.lmu_adjoint(grad, a_bar, b_bar), None, None, None
+        with torch.enable_grad():
+            xg = x.detach().requires_grad_(True)
+            (gx,) = torch.autograd.grad(causal_conv_fft(xg, kernel), xg, grad)
+        return gx, None, None, None
+
+
+def legendre_conv(
+    x: torch.Tensor, kernel: torch.Tensor, a_bar: torch.Tensor, b_bar: torch.Tensor
+) -> torch.Tensor:
+    """Memory states ``(T, B, d)`` of the drive ``x (T, B)``: the causal
+    convolution with ``kernel[j] = a_bar^j b_bar`` (at least ``T`` rows), by
+    FFT; the gradient of ``x`` by the memory's adjoint recurrence."""
+    return _LegendreConv.apply(x, kernel[: x.shape[0]], a_bar, b_bar)
+
+
 class _Project(torch.autograd.Function):
     """``m @ W^T`` over the last axis, with the weight gradient computed as
     ``(m^T g)^T``: BLAS runs that 8x faster than ``g^T m`` when ``d`` is small
@@ -81,6 +119,7 @@ def memory_current_fft(
     h: torch.Tensor,
     dilation: int = 1,
     time_major: bool = False,
+    matrices: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Memory current ``W_m m[k]`` for all steps.
 
@@ -96,6 +135,10 @@ def memory_current_fft(
         Memory update period ``d_s``.
     time_major : bool
         Layout of ``x`` and of the result.
+    matrices : (torch.Tensor, torch.Tensor), optional
+        ``(A_bar, B_bar / d_s)`` that made ``h`` (:func:`update_matrices`):
+        the drive's gradient then runs as the memory's adjoint recurrence
+        (:func:`legendre_conv`) instead of through the FFT.
 
     Returns
     -------
@@ -104,9 +147,15 @@ def memory_current_fft(
     """
     xt = x if time_major else x.transpose(0, 1)
     steps, batch = xt.shape
+
+    def conv(drive, rows):
+        if matrices is None:
+            return causal_conv_fft(drive, h[:rows])
+        return legendre_conv(drive, h[:rows], *matrices)
+
     if dilation == 1:
         # convolve the d memory channels (d << N), then project with W_m
-        current = _Project.apply(causal_conv_fft(xt, h[:steps]), weights_m)
+        current = _Project.apply(conv(xt, steps), weights_m)
     else:
         # refresh at k % d_s == 0 over x[k-d_s+1..k]: d_s - 1 zeros in front
         # make every update period one consecutive block of d_s
@@ -115,7 +164,7 @@ def memory_current_fft(
         back = coarse * dilation - front - steps
         padded = torch.nn.functional.pad(xt, (0, 0, front, back))
         sums = padded.reshape(coarse, dilation, batch).sum(dim=1)
-        held = _Project.apply(causal_conv_fft(sums, h[:coarse]), weights_m)
+        held = _Project.apply(conv(sums, coarse), weights_m)
         held = held.repeat_interleave(dilation, dim=0)
         held = torch.nn.functional.pad(held, (0, 0, 0, 0, dilation - 1, 0))
         current = held[front : front + steps]
