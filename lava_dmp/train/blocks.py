@@ -149,11 +149,16 @@ class DMPNeuron(Neuron):
         return self.input_gain * (self.memory_current(a_x) + a_f + self.bias)
 
     def spikes(
-        self, a_f: torch.Tensor, a_x: torch.Tensor, shift: int = 0
+        self,
+        a_f: torch.Tensor,
+        a_x: torch.Tensor,
+        shift: int = 0,
+        weights_f: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Spikes ``(T, B, N)`` from the synaptic part ``a_f (T, B, N)``, seen
         with a delay of ``shift`` steps (read in place, no shifted copy), and
-        the drive ``a_x (T, B)``."""
+        the drive ``a_x (T, B)``. With ``weights_f (N, M)``, ``a_f`` is the
+        narrow input ``(T, B, M)`` of those weights instead."""
         if self.dilation == 1:
             # the kernel forms W_m m row by row from the d-dim memory state
             x = torch.relu(a_x + self.bias_x)
@@ -173,6 +178,7 @@ class DMPNeuron(Neuron):
             bias=self.bias,
             gain=self.input_gain,
             shift=shift,
+            current_weights=weights_f,
             **memory,
         )
         return spikes
@@ -195,6 +201,11 @@ class _StraightThroughLIF(torch.autograd.Function):
     def backward(ctx, grad):
         volts, spikes = ctx.saved_tensors
         return (lif_backward(grad, volts, spikes, *ctx.args),) + (None,) * 6
+
+
+#: inputs this narrow (S-MNIST: one pixel) enter the LIF kernel as ``x`` and
+#: ``W_f`` instead of a materialised ``(T, B, N)`` synaptic current
+NARROW_INPUT = 4
 
 
 class _SynapseWithDrive(torch.autograd.Function):
@@ -352,9 +363,12 @@ class DMPDense(AbstractDense):
         # a_f (T, B, N) is read with a delay of `shift` steps; the small (T, B)
         # drive is shifted here (slicing the input instead would make its
         # gradient a zero-filled (T, B, M) copy)
-        a_f, a_x = _SynapseWithDrive.apply(xt, w)
+        if xt.shape[-1] <= NARROW_INPUT:  # W_f x formed inside the LIF kernel
+            a_f, weights_f, a_x = xt, w[:-1], xt @ w[-1]
+        else:
+            (a_f, a_x), weights_f = _SynapseWithDrive.apply(xt, w), None
         a_x = torch.nn.functional.pad(a_x[: a_x.shape[0] - shift], (0, 0, shift, 0))
-        return self.neuron.spikes(a_f, a_x, shift).permute(1, 2, 0)
+        return self.neuron.spikes(a_f, a_x, shift, weights_f).permute(1, 2, 0)
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 3 or x.shape[1] != self.synapse.in_channels:

@@ -39,20 +39,35 @@ class LIFSequence(torch.autograd.Function):
 
     @staticmethod
     def forward(
-        ctx, current, memory, state, weights, bias, gain, beta, vth, hard, slope, shift
+        ctx,
+        current,
+        current_weights,
+        memory,
+        state,
+        weights,
+        bias,
+        gain,
+        beta,
+        vth,
+        hard,
+        slope,
+        shift,
     ):
+        narrow = current_weights is not None
         if _use_native(current):
             if state is not None:
                 memory = (state, weights)
+            synaptic = (current, current_weights) if narrow else current
             volts, spikes = native.lif_forward(
-                current, memory, bias, gain, beta, vth, hard, shift
+                synaptic, memory, bias, gain, beta, vth, hard, shift
             )
         else:
             if state is not None:
                 memory = state @ weights.T
-            total = _total_current(current, memory, bias, gain, shift)
+            synaptic = current @ current_weights.T if narrow else current
+            total = _total_current(synaptic, memory, bias, gain, shift)
             volts, spikes = _torch_forward(total, beta, vth, hard)
-        ctx.save_for_backward(volts, spikes, state, weights)
+        ctx.save_for_backward(volts, spikes, state, weights, current, current_weights)
         ctx.args = (beta, vth, hard, slope, gain, shift)
         ctx.mark_non_differentiable(volts)
         ctx.set_materialize_grads(False)  # no zero-filled gradient for volts
@@ -60,12 +75,12 @@ class LIFSequence(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_spikes, _grad_volts):
-        volts, spikes, state, weights = ctx.saved_tensors
+        volts, spikes, state, weights, current, current_weights = ctx.saved_tensors
         beta, vth, hard, slope, gain, shift = ctx.args
         steps = volts.shape[0]
         if grad_spikes is None:
             grad_spikes = torch.zeros_like(spikes)
-        need_bias = ctx.needs_input_grad[4]
+        need_bias = ctx.needs_input_grad[5]
         if _use_native(volts):
             # rows [0, T) are the gradient of every summand at step t, and
             # rows [shift, T + shift) that of the delayed current (zero tail)
@@ -82,16 +97,29 @@ class LIFSequence(torch.autograd.Function):
             pad = (0, 0) * (grad.dim() - 1) + (0, shift)
             store = torch.nn.functional.pad(grad, pad) if shift else grad
         grad_i = store[:steps]
-        grad_memory = grad_i if ctx.needs_input_grad[1] else None
+        grad_current = store[shift : shift + steps]
+        grad_memory = grad_i if ctx.needs_input_grad[2] else None
         grad_state = grad_weights = None
-        if ctx.needs_input_grad[2]:
-            grad_state = grad_i @ weights
         if ctx.needs_input_grad[3]:
-            # (m^T G)^T: BLAS is faster with the long axis inside
-            g2 = grad_i.reshape(-1, grad_i.shape[-1])
-            grad_weights = (state.reshape(-1, state.shape[-1]).T @ g2).T
-        grads = (store[shift : shift + steps], grad_memory, grad_state, grad_weights)
-        return grads + (grad_bias,) + (None,) * 6
+            grad_state = grad_i @ weights
+        if ctx.needs_input_grad[4]:
+            grad_weights = _weight_grad(state, grad_i)
+        grad_current_weights = None
+        if current_weights is not None:  # current is the input of W_f
+            if ctx.needs_input_grad[1]:
+                grad_current_weights = _weight_grad(current, grad_current)
+            grad_current = (
+                grad_current @ current_weights if ctx.needs_input_grad[0] else None
+            )
+        grads = (grad_current, grad_current_weights, grad_memory, grad_state)
+        return grads + (grad_weights, grad_bias) + (None,) * 6
+
+
+def _weight_grad(inputs: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """``grad^T inputs`` over all leading axes, computed as ``(inputs^T
+    grad)^T``: BLAS is faster with the long axis inside."""
+    g2 = grad.reshape(-1, grad.shape[-1])
+    return (inputs.reshape(-1, inputs.shape[-1]).T @ g2).T
 
 
 def _use_native(t: torch.Tensor) -> bool:
@@ -165,6 +193,7 @@ def lif_sequence(
     shift: int = 0,
     memory_state: torch.Tensor | None = None,
     memory_weights: torch.Tensor | None = None,
+    current_weights: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Spikes and membrane of an LIF population over a whole sequence.
 
@@ -186,6 +215,10 @@ def lif_sequence(
         Optional, instead of ``memory``: ``memory = memory_state @
         memory_weights.T`` (state ``(T, B, d)``, weights ``(N, d)``), formed
         row by row inside the kernel instead of as a ``(T, B, N)`` tensor.
+    current_weights : torch.Tensor, optional
+        ``(N, M)``: ``current`` is then a narrow input ``(T, B, M)`` and the
+        synaptic current ``current @ current_weights.T`` is formed the same
+        way (S-MNIST's one-pixel input layer).
     shift : int
         Synaptic delay of ``current`` in steps: step ``t`` sees
         ``current[t - shift]`` (zero before; the last ``shift`` rows arrive
@@ -193,8 +226,9 @@ def lif_sequence(
 
     Returns
     -------
-    (spikes, v), each shaped like ``current``; ``v`` is before reset and
-    carries no gradient.
+    (spikes, v), each ``(T, ..., N)`` (shaped like ``current`` unless
+    ``current_weights`` is given); ``v`` is before reset and carries no
+    gradient.
     """
     if reset not in ("hard", "soft"):
         raise ValueError(f"reset: must be 'hard' or 'soft', got {reset!r}")
@@ -205,13 +239,23 @@ def lif_sequence(
         )
     if shift < 0:
         raise ValueError(f"shift: must be >= 0, got {shift}")
-    if memory is not None and memory.shape != current.shape:
+    if current_weights is not None and (
+        current_weights.dim() != 2 or current_weights.shape[1] != current.shape[-1]
+    ):
         raise ValueError(
-            f"memory: expected shape {tuple(current.shape)}, got {tuple(memory.shape)}"
+            f"current_weights: expected (N, {current.shape[-1]}), got "
+            f"{tuple(current_weights.shape)}"
         )
-    if bias is not None and bias.shape != current.shape[-1:]:
+    neurons = current.shape[:-1] + (
+        current.shape[-1:] if current_weights is None else current_weights.shape[:1]
+    )
+    if memory is not None and memory.shape != neurons:
         raise ValueError(
-            f"bias: expected shape {tuple(current.shape[-1:])}, got {tuple(bias.shape)}"
+            f"memory: expected shape {tuple(neurons)}, got {tuple(memory.shape)}"
+        )
+    if bias is not None and bias.shape != neurons[-1:]:
+        raise ValueError(
+            f"bias: expected shape {tuple(neurons[-1:])}, got {tuple(bias.shape)}"
         )
     if (memory_state is None) != (memory_weights is None) or (
         memory_state is not None and memory is not None
@@ -220,8 +264,12 @@ def lif_sequence(
             "memory_state, memory_weights: give both (instead of memory) or neither"
         )
     if memory_state is not None:
-        want = current.shape[:-1] + memory_weights.shape[-1:]
-        if memory_weights.dim() != 2 or memory_state.shape != want:
+        want = neurons[:-1] + memory_weights.shape[-1:]
+        if (
+            memory_weights.dim() != 2
+            or memory_weights.shape[0] != neurons[-1]
+            or memory_state.shape != want
+        ):
             raise ValueError(
                 f"memory_state: expected shape {tuple(want)} for weights "
                 f"{tuple(memory_weights.shape)} (N, d), got "
@@ -230,11 +278,14 @@ def lif_sequence(
     if not _use_native(current):
         if memory_state is not None:
             memory = memory_state @ memory_weights.T
+        if current_weights is not None:
+            current = current @ current_weights.T
         current = _total_current(current, memory, bias, float(gain), shift)
         memory, bias, gain, shift = None, None, 1.0, 0
-        memory_state = memory_weights = None
+        memory_state = memory_weights = current_weights = None
     return LIFSequence.apply(
         current,
+        current_weights,
         memory,
         memory_state,
         memory_weights,

@@ -140,8 +140,9 @@ def _load() -> ctypes.CDLL | None:
     for sfx, real in _TYPES.values():
         fwd = getattr(lib, f"lif_forward_{sfx}")
         fwd.restype = ctypes.c_int
-        fwd.argtypes = [ptr] + [ctypes.c_long] * 3 + [ptr, ptr, ptr, ctypes.c_long]
-        fwd.argtypes += [ptr, real, real, real, ctypes.c_int]
+        fwd.argtypes = [ptr, ptr, ptr] + [ctypes.c_long] * 4
+        fwd.argtypes += [ptr, ptr, ptr, ctypes.c_long, ptr, real, real, real]
+        fwd.argtypes += [ctypes.c_int]
         fwd.argtypes += [ctypes.c_long] * 3 + [ptr, ptr, ctypes.c_int]
         bwd = getattr(lib, f"lif_backward_{sfx}")
         bwd.restype = ctypes.c_int
@@ -185,7 +186,7 @@ def _ptr(t: torch.Tensor | None) -> int | None:
 
 
 def lif_forward(
-    a_f: torch.Tensor,
+    a_f: torch.Tensor | tuple[torch.Tensor, torch.Tensor],
     i_m: torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None,
     bias: torch.Tensor | None,
     gain: float,
@@ -199,14 +200,22 @@ def lif_forward(
     before ``shift``; the last ``shift`` rows of ``a_f`` are not read).
 
     ``a_f`` is ``(T, B, N)`` with unit stride along N (any time and batch
-    strides, e.g. a slice of a synapse output); ``i_m`` is ``(T, B, N)``, or
-    a pair ``(m, W_m)`` of the memory state ``(T, B, d)`` and ``(N, d)``
-    weights whose product the kernel forms row by row; ``bias`` is ``(N,)``.
-    ``i_m`` and ``bias`` are optional.
+    strides, e.g. a slice of a synapse output), or a pair ``(x, W_f)`` of a
+    narrow input ``(T, B, M)`` and ``(N, M)`` weights; ``i_m`` is ``(T, B,
+    N)``, or a pair ``(m, W_m)`` of the memory state ``(T, B, d)`` and ``(N,
+    d)`` weights. The kernel forms the products of pairs row by row. ``bias``
+    is ``(N,)``; ``i_m`` and ``bias`` are optional.
     """
     lib = _load()
-    steps, batch, n = a_f.shape
-    a_f = _unit_inner(a_f)
+    inputs = weights_f = None
+    if isinstance(a_f, tuple):
+        inputs, weights_f = a_f[0].contiguous(), a_f[1].T.contiguous()
+        (steps, batch, _), n = inputs.shape, weights_f.shape[1]
+        like, a_f, strides = inputs, None, (0, 0)
+    else:
+        a_f = _unit_inner(a_f)
+        steps, batch, n = a_f.shape
+        like, strides = a_f, (a_f.stride(0), a_f.stride(1))
     state = weights_t = None
     if isinstance(i_m, tuple):
         state, weights_t = i_m[0].contiguous(), i_m[1].T.contiguous()
@@ -215,14 +224,16 @@ def lif_forward(
         i_m = i_m.contiguous()
     if bias is not None:
         bias = bias.contiguous()
-    sfx, _ = _TYPES[a_f.dtype]
-    volts = torch.empty((steps, batch, n), dtype=a_f.dtype)
+    sfx, _ = _TYPES[like.dtype]
+    volts = torch.empty((steps, batch, n), dtype=like.dtype)
     spikes = torch.empty_like(volts)
     failed = getattr(lib, f"lif_forward_{sfx}")(
         _ptr(a_f),
+        _ptr(inputs),
+        _ptr(weights_f),
+        0 if inputs is None else inputs.shape[-1],
         shift,
-        a_f.stride(0),
-        a_f.stride(1),
+        *strides,
         _ptr(i_m),
         _ptr(state),
         _ptr(weights_t),

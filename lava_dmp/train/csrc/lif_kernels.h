@@ -16,42 +16,55 @@
 
 #ifdef LIF_FORWARD
 typedef struct {
-  const REAL *af, *im, *ms, *wt, *bias;
-  long shift, st_t, st_b, T, B, N, D;
+  const REAL *af, *xs, *wf, *im, *ms, *wt, *bias;
+  long shift, st_t, st_b, T, B, N, M, D;
   REAL gain, beta, vth;
   int hard;
   REAL *volts, *spikes;
 } CAT(fwd_args, SFX);
+
+/* out (N) = W s for s (D) and W^T given row-major as wt (D, N) */
+static void CAT(project, SFX)(const REAL *restrict s, const REAL *restrict wt,
+                              long D, long N, REAL *restrict out) {
+  for (long n = 0; n < N; ++n) out[n] = (REAL)0;
+  for (long j = 0; j < D; ++j) {
+    const REAL sj = s[j];
+    const REAL *restrict w = wt + j * N;
+    for (long n = 0; n < N; ++n) out[n] += w[n] * sj;
+  }
+}
 
 static int CAT(fwd_rows, SFX)(const void *p, long b0, long b1) {
   /* locals, not k->...: stores to REAL arrays could alias the REAL fields of
    * *k, which would force reloads and block vectorisation */
   const CAT(fwd_args, SFX) *k = p;
   const REAL *restrict af = k->af, *restrict im = k->im, *restrict bias = k->bias;
+  const REAL *restrict xs = k->xs, *restrict wf = k->wf;
   const REAL *restrict ms = k->ms, *restrict wt = k->wt;
   REAL *restrict volts = k->volts, *restrict spikes = k->spikes;
-  const long B = k->B, N = k->N, T = k->T, D = k->D, shift = k->shift;
-  const long st_t = k->st_t, st_b = k->st_b;
+  const long B = k->B, N = k->N, T = k->T, M = k->M, D = k->D;
+  const long shift = k->shift, st_t = k->st_t, st_b = k->st_b;
   const REAL gain = k->gain, beta = k->beta, vth = k->vth;
   const int hard = k->hard;
   if (b1 <= b0 || N < 1) return 0;
-  REAL *restrict v = calloc((size_t)((b1 - b0 + 1) * N), sizeof(REAL));
+  REAL *restrict v = calloc((size_t)((b1 - b0 + 2) * N), sizeof(REAL));
   if (v == NULL) return 1;
-  REAL *restrict proj = v + (b1 - b0) * N; /* one row of W_m m */
+  REAL *restrict proj_m = v + (b1 - b0) * N; /* one row of W_m m */
+  REAL *restrict proj_f = proj_m + N;        /* one row of W_f x */
   for (long t = 0; t < T; ++t) {
     for (long b = b0; b < b1; ++b) {
-      const REAL *restrict a = t >= shift ? af + (t - shift) * st_t + b * st_b : NULL;
+      const REAL *restrict a = NULL;
+      if (t >= shift && xs) { /* narrow input: W_f x formed here */
+        CAT(project, SFX)(xs + ((t - shift) * B + b) * M, wf, M, N, proj_f);
+        a = proj_f;
+      } else if (t >= shift) {
+        a = af + (t - shift) * st_t + b * st_b;
+      }
       const long o = (t * B + b) * N;
       const REAL *restrict m = im ? im + o : NULL;
       if (ms) { /* W_m m[t, b] from the d-dim state: no (T, B, N) current */
-        const REAL *restrict mr = ms + (t * B + b) * D;
-        for (long n = 0; n < N; ++n) proj[n] = (REAL)0;
-        for (long j = 0; j < D; ++j) {
-          const REAL mj = mr[j];
-          const REAL *restrict w = wt + j * N;
-          for (long n = 0; n < N; ++n) proj[n] += w[n] * mj;
-        }
-        m = proj;
+        CAT(project, SFX)(ms + (t * B + b) * D, wt, D, N, proj_m);
+        m = proj_m;
       }
       REAL *restrict vb = v + (b - b0) * N, *restrict vo = volts + o;
       REAL *restrict so = spikes + o;
@@ -76,17 +89,19 @@ static int CAT(fwd_rows, SFX)(const void *p, long b0, long b1) {
  * v^[t] = v[t] (1 - s[t]) (hard) or v[t] - vth s[t] (soft), where
  * a[t] = a_f[t - shift], zero for t < shift (a synaptic delay without a
  * shifted copy; the last shift rows of a_f are not read). a_f has any time
- * and batch strides (unit neuron stride). i_m is given (T, B, N), or as
+ * and batch strides (unit neuron stride), or is given as W_f x from a narrow
+ * input xs (T, B, M) and wf = W_f^T (M, N). i_m is given (T, B, N), or as
  * W_m m from the state ms (T, B, D) and wt = W_m^T (D, N), or absent (NULL);
  * bias may be NULL. Writes volts (before reset) and spikes, contiguous. */
-int CAT(lif_forward, SFX)(const REAL *af, long shift, long st_t, long st_b,
+int CAT(lif_forward, SFX)(const REAL *af, const REAL *xs, const REAL *wf,
+                          long M, long shift, long st_t, long st_b,
                           const REAL *im, const REAL *ms, const REAL *wt,
                           long D, const REAL *bias, REAL gain, REAL beta,
                           REAL vth, int hard, long T, long B, long N,
                           REAL *volts, REAL *spikes, int nthreads) {
-  CAT(fwd_args, SFX) k = {af,   im,   ms,  wt,   bias,  shift,  st_t, st_b, T,
-                          B,    N,    D,   gain, beta,  vth,    hard, volts,
-                          spikes};
+  CAT(fwd_args, SFX) k = {af,    xs,   wf,   im,    ms,  wt,   bias,
+                          shift, st_t, st_b, T,     B,   N,    M,
+                          D,     gain, beta, vth,   hard, volts, spikes};
   return run_rows(CAT(fwd_rows, SFX), &k, B, nthreads);
 }
 #endif

@@ -38,18 +38,19 @@ def test_block_gradients_reach_every_parameter():
         assert prm.grad is not None and torch.any(prm.grad != 0), name
 
 
-@pytest.mark.parametrize("dilation", [1, 2])
-def test_fast_block_equals_slayer_composition(dilation):
+@pytest.mark.parametrize("dilation,inputs", [(1, 5), (2, 5), (1, 1)])
+def test_fast_block_equals_slayer_composition(dilation, inputs):
     """The block's fused float path (split weights, delay read in place,
     compiled kernels) against the plain slayer composition neuron(synapse(x))
     in torch ops: same spikes and the same gradients of input and weights."""
     torch.manual_seed(0)
-    block = DMPDense(5, 8, order=3, theta=10.0, init_std=1.0, dilation=dilation)
+    # inputs = 1: the narrow path (W_f x formed inside the LIF kernel)
+    block = DMPDense(inputs, 8, order=3, theta=10.0, init_std=1.0, dilation=dilation)
     block = block.double()
     with torch.no_grad():
         block.neuron.bias.normal_(0, 0.2)
         block.neuron.bias_x.fill_(0.05)
-    x = torch.rand(3, 5, 50, dtype=torch.float64) < 0.4
+    x = torch.rand(3, inputs, 50, dtype=torch.float64) < 0.4
     w_out = torch.randn(3, 8, 50, dtype=torch.float64)
     grads = []
     for fused in (True, False):
