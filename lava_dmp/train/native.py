@@ -27,6 +27,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -129,6 +130,7 @@ def _load() -> ctypes.CDLL | None:
     try:
         target = library_path(cc)
         if not target.exists():
+            print(f"lava-dmp: compiling the LIF kernels into {target}", file=sys.stderr)
             _build(cc, target)
         lib = ctypes.CDLL(str(target))
     except (OSError, subprocess.CalledProcessError) as err:
