@@ -31,6 +31,7 @@ from lava_dmp.train.memory import (
     legendre_kernel,
     memory_current_fft,
 )
+from lava_dmp.train.products import weight_grad
 from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
 __all__ = ["DMPNeuron", "DMPDense", "Readout"]
@@ -221,15 +222,14 @@ class _SynapseWithDrive(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_f, grad_x):
         xt, w = ctx.saved_tensors
-        x2 = xt.reshape(-1, xt.shape[-1])
         g2 = grad_f.reshape(-1, grad_f.shape[-1])
         gx = grad_x.reshape(-1)
         grad_xt = grad_w = None
         if ctx.needs_input_grad[0]:
             grad_xt = (g2 @ w[:-1]).addr_(gx, w[-1]).reshape(xt.shape)
         if ctx.needs_input_grad[1]:
-            # (x^T G)^T: BLAS is faster with the long axis inside
-            grad_w = torch.cat([(x2.T @ g2).T, (gx @ x2)[None]], dim=0)
+            drive = gx @ xt.reshape(-1, xt.shape[-1])
+            grad_w = torch.cat([weight_grad(xt, grad_f), drive[None]], dim=0)
         return grad_xt, grad_w
 
 

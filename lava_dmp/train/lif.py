@@ -29,6 +29,7 @@ from __future__ import annotations
 import torch
 
 from lava_dmp.train import native
+from lava_dmp.train.products import weight_grad
 
 __all__ = ["lif_sequence", "lif_backward", "LIFSequence"]
 
@@ -67,7 +68,10 @@ class LIFSequence(torch.autograd.Function):
             synaptic = current @ current_weights.T if narrow else current
             total = _total_current(synaptic, memory, bias, gain, shift)
             volts, spikes = _torch_forward(total, beta, vth, hard)
-        ctx.save_for_backward(volts, spikes, state, weights, current, current_weights)
+        # the narrow input is needed for W_f's gradient; a full current is not
+        # kept (it would hold a (T, B, N) tensor until the backward)
+        kept = current if narrow else None
+        ctx.save_for_backward(volts, spikes, state, weights, kept, current_weights)
         ctx.args = (beta, vth, hard, slope, gain, shift)
         ctx.mark_non_differentiable(volts)
         ctx.set_materialize_grads(False)  # no zero-filled gradient for volts
@@ -103,23 +107,16 @@ class LIFSequence(torch.autograd.Function):
         if ctx.needs_input_grad[3]:
             grad_state = grad_i @ weights
         if ctx.needs_input_grad[4]:
-            grad_weights = _weight_grad(state, grad_i)
+            grad_weights = weight_grad(state, grad_i)
         grad_current_weights = None
         if current_weights is not None:  # current is the input of W_f
             if ctx.needs_input_grad[1]:
-                grad_current_weights = _weight_grad(current, grad_current)
+                grad_current_weights = weight_grad(current, grad_current)
             grad_current = (
                 grad_current @ current_weights if ctx.needs_input_grad[0] else None
             )
         grads = (grad_current, grad_current_weights, grad_memory, grad_state)
         return grads + (grad_weights, grad_bias) + (None,) * 6
-
-
-def _weight_grad(inputs: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
-    """``grad^T inputs`` over all leading axes, computed as ``(inputs^T
-    grad)^T``: BLAS is faster with the long axis inside."""
-    g2 = grad.reshape(-1, grad.shape[-1])
-    return (inputs.reshape(-1, inputs.shape[-1]).T @ g2).T
 
 
 def _use_native(t: torch.Tensor) -> bool:
