@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from lava_dmp.train import native
 from lava_dmp.train.cpu import set_threads, tune_allocator
 from lava_dmp.train.data import TASKS, make_dataset
 from lava_dmp.train.model import DMPNet, NetConfig
@@ -165,6 +166,8 @@ def train(
         f"parameters: {counts['paper']} (paper convention), {counts['pytorch']} "
         f"(PyTorch trainable)"
     )
+    if not cfg.quantised:  # the float path's LIF: compiled kernels or torch
+        log(f"LIF kernels: {native.status()}")
     t_start = time.perf_counter()
     stop_reason = "done"
     for epoch in range(start_epoch, cfg.epochs):
