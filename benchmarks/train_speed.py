@@ -125,6 +125,15 @@ def _inputs(name, c):
     return x, y
 
 
+def _high_water_mb() -> float:
+    """Peak resident set of this process (VmHWM, MB). Unlike ru_maxrss it
+    starts afresh at exec, so a child does not inherit its parent's peak."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _peak_child(name):
     """Run in a fresh interpreter (``--peak-child NAME``): two DMP steps, then
     the peak resident set before and after them, as JSON on stdout."""
@@ -133,11 +142,10 @@ def _peak_child(name):
     c = SHAPES[name]
     x, y = _inputs(name, c)
     net = Stepper(dmp_net(c))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = _high_water_mb()
     net.step(x, y)
     net.step(x, y)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps([before / 1024, after / 1024]))  # kB -> MB (Linux)
+    print(json.dumps([before, _high_water_mb()]))
 
 
 def peak_memory_mb(name):
