@@ -1,18 +1,14 @@
 /* LIF over a whole sequence, time-major, all steps in one call.
  *
- * Included twice by each .c file, with REAL = float / double, SFX = f32 /
- * f64 and the matching EXP and ABS. Tensors are (T, B, N). Each thread owns a
- * range of batch rows for the whole sequence (rows.h), so the recurrence
- * needs no synchronisation between steps.
+ * Instantiated for float32 and float64 by both_types.h. Tensors are
+ * (T, B, N). Each thread owns a range of batch rows for the whole sequence
+ * (rows.h), so the recurrence needs no synchronisation between steps.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rows.h"
-
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
 
 #ifdef LIF_FORWARD
 typedef struct {
@@ -169,5 +165,3 @@ int CAT(lif_backward, SFX)(const REAL *gs, long st_t, long st_b,
 }
 #endif
 
-#undef CAT
-#undef CAT_

@@ -1,8 +1,8 @@
 /* Adjoint of the Legendre memory over a whole sequence (float training).
  *
- * Included twice by lmu_adjoint.c with REAL = float / double, SFX = f32 /
- * f64. The memory m[k] = A m[k-1] + b x[k] (a causal convolution with
- * h[j] = A^j b, computed forward by FFT) has the input gradient
+ * Instantiated for float32 and float64 by both_types.h. The memory
+ * m[k] = A m[k-1] + b x[k] (a causal convolution with h[j] = A^j b,
+ * computed forward by FFT) has the input gradient
  *     lam[k] = g[k] + A^T lam[k+1],   g_x[k] = b . lam[k],
  * for the state gradient g (T, B, d): T d^2 multiply-adds per sequence
  * instead of d transforms of twice its length. Threads split the batch.
@@ -11,9 +11,6 @@
 #include <string.h>
 
 #include "rows.h"
-
-#define CAT_(a, b) a##_##b
-#define CAT(a, b) CAT_(a, b)
 
 typedef struct {
   const REAL *g, *a, *bv;
@@ -59,5 +56,3 @@ int CAT(lmu_adjoint, SFX)(const REAL *g, const REAL *a, const REAL *bv, long T,
   return run_rows(CAT(adj_rows, SFX), &k, B, nthreads);
 }
 
-#undef CAT
-#undef CAT_
