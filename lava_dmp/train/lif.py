@@ -55,7 +55,8 @@ class LIFSequence(torch.autograd.Function):
         shift,
     ):
         narrow = current_weights is not None
-        if _use_native(current):
+        ctx.native = _use_native(current)  # the backward takes the same path
+        if ctx.native:
             if state is not None:
                 memory = (state, weights)
             synaptic = (current, current_weights) if narrow else current
@@ -85,7 +86,7 @@ class LIFSequence(torch.autograd.Function):
         if grad_spikes is None:
             grad_spikes = torch.zeros_like(spikes)
         need_bias = ctx.needs_input_grad[5]
-        if _use_native(volts):
+        if ctx.native:
             # rows [0, T) are the gradient of every summand at step t, and
             # rows [shift, T + shift) that of the delayed current (zero tail)
             store, grad_bias = native.lif_backward(
@@ -272,14 +273,6 @@ def lif_sequence(
                 f"{tuple(memory_weights.shape)} (N, d), got "
                 f"{tuple(memory_state.shape)}"
             )
-    if not _use_native(current):
-        if memory_state is not None:
-            memory = memory_state @ memory_weights.T
-        if current_weights is not None:
-            current = current @ current_weights.T
-        current = _total_current(current, memory, bias, float(gain), shift)
-        memory, bias, gain, shift = None, None, 1.0, 0
-        memory_state = memory_weights = current_weights = None
     return LIFSequence.apply(
         current,
         current_weights,
