@@ -73,3 +73,9 @@ def test_membrane_closed_form_without_spikes(implementation):
 def test_bad_reset():
     with pytest.raises(ValueError, match="reset"):
         lif_sequence(torch.zeros(3, 2), reset="none")
+
+
+@pytest.mark.parametrize("shift", [-1, -3])
+def test_negative_shift_refused(shift):
+    with pytest.raises(ValueError, match=r"shift: must be >= 0"):
+        lif_sequence(torch.zeros(3, 2), 0.5, 1.0, shift=shift)
