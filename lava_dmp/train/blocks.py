@@ -131,27 +131,33 @@ class DMPNeuron(Neuron):
         a_f, a_x = torch.split(zt, [self.num_neurons, 1], dim=2)
         return a_f, a_x[..., 0]
 
+    def _drive(self, a_x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The memory's input ``x = relu(a_x + b_x)`` and its kernel ``h``."""
+        return torch.relu(a_x + self.bias_x), self.kernel(a_x.shape[0], a_x)
+
     def _memory(self, a_x: torch.Tensor) -> dict:
         """The memory arguments of :func:`lif_sequence` for the drive
         ``a_x (T, B)``: the d-dim states and ``W_m`` (dilation 1: the kernel
         forms ``W_m m`` row by row), else the current ``W_m m (T, B, N)``."""
-        x = torch.relu(a_x + self.bias_x)
-        h = self.kernel(a_x.shape[0], a_x)
-        weights = self.weights_m.to(a_x.dtype)
-        if self.dilation == 1:
-            states = legendre_conv(x, h, *self.matrices(a_x))
-            return dict(memory_state=states, memory_weights=weights)
-        memory = memory_current_fft(
-            x, weights, h, self.dilation, time_major=True, matrices=self.matrices(a_x)
+        if self.dilation != 1:
+            return dict(memory=self.memory_current(a_x))
+        x, h = self._drive(a_x)
+        return dict(
+            memory_state=legendre_conv(x, h, *self.matrices(a_x)),
+            memory_weights=self.weights_m.to(a_x.dtype),
         )
-        return dict(memory=memory)
 
     def memory_current(self, a_x: torch.Tensor) -> torch.Tensor:
         """``W_m m`` for all steps, ``(T, B, N)``, from the drive ``a_x (T, B)``."""
-        m = self._memory(a_x)
-        if "memory" in m:
-            return m["memory"]
-        return m["memory_state"] @ m["memory_weights"].T
+        x, h = self._drive(a_x)
+        return memory_current_fft(
+            x,
+            self.weights_m.to(a_x.dtype),
+            h,
+            self.dilation,
+            time_major=True,
+            matrices=self.matrices(a_x),
+        )
 
     def current(self, z: torch.Tensor) -> torch.Tensor:
         """Total input ``g (a_f + W_m m + b)``, time-major ``(T, B, N)``."""
