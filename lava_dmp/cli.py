@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="baseline: plain LIF network without the memory",
     )
+    tr.add_argument(
+        "--signed-drive-init",
+        action="store_true",
+        help="draw the drive weights w_x from N(0, std) as the reference (the "
+        "default |N(0, std)| keeps the memory alive; see DMPDense)",
+    )
     tr.add_argument("--optimizer", default="adam", choices=("adam", "adamw"))
     tr.add_argument("--lr", type=float, default=1e-3)
     tr.add_argument("--weight-decay", type=float, default=0.0)
@@ -98,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply the learning rate by --lr-gamma every N epochs",
     )
     tr.add_argument("--lr-gamma", type=float, default=0.5)
+    tr.add_argument(
+        "--lr-schedule",
+        default="step",
+        choices=("step", "cosine"),
+        help="step: see --lr-step; cosine: anneal from --lr to 0 over --epochs",
+    )
     tr.add_argument(
         "--dropout",
         type=float,
@@ -238,6 +250,7 @@ def _train(args) -> dict:
         fast_path=not args.no_fast_path,
         dropout=args.dropout,
         memory=not args.no_memory,
+        positive_drive=not args.signed_drive_init,
     )
     cfg = TrainConfig(
         task=args.task,
@@ -248,6 +261,7 @@ def _train(args) -> dict:
         weight_decay=args.weight_decay,
         lr_step=args.lr_step,
         lr_gamma=args.lr_gamma,
+        lr_schedule=args.lr_schedule,
         seed=args.seed,
         perm_seed=args.perm_seed,
         limit_train=args.limit_train,

@@ -245,6 +245,13 @@ class DMPDense(AbstractDense):
     ``memory=False`` removes the memory (a plain LIF layer): the ablations of
     the paper, with the removed weights frozen at zero.
 
+    ``positive_drive=True`` (default) draws ``w_x`` from the half-normal
+    ``|N(0, init_std^2)|``. Inputs (spikes, grey levels) are non-negative and
+    ``b_x`` starts at 0, so a ``w_x`` with a negative sum gives ``x = 0`` at
+    every step, where the ReLU passes no gradient: the memory would stay dead
+    for the whole training (a 1-input layer draws that with probability 1/2).
+    ``False`` keeps the reference's plain normal draw.
+
     ``delay_shift=True`` (default) adds the one-step synaptic delay of a Lava
     ``DMPLayer``. It delays the synaptic current (the neuron sees
     ``W s[t-1]``, zero at ``t = 0``) rather than the output spikes as slayer's
@@ -266,6 +273,7 @@ class DMPDense(AbstractDense):
         init_std: float = 0.02,
         fast_path: bool = True,
         memory: bool = True,
+        positive_drive: bool = True,
         **neuron_kwargs,
     ) -> None:
         neuron_params = dict(
@@ -286,6 +294,9 @@ class DMPDense(AbstractDense):
             in_neurons, out_neurons + 1, weight_scale, weight_norm, pre_hook_fx
         )
         torch.nn.init.normal_(self.synapse.weight, 0.0, init_std)
+        if positive_drive:
+            with torch.no_grad():
+                self.synapse.weight[out_neurons:].abs_()
         self.fast_path, self.memory = fast_path, memory
         # ablations keep the layer's shape and freeze the removed path at zero
         # (zero weights and zero gradients, so Adam never moves them)

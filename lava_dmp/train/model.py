@@ -27,6 +27,7 @@ class NetConfig:
     dilation: int = 1
     init_std: float = 0.02
     init: str = "fan_in"
+    positive_drive: bool = True
     readout: str = "mean"
     fast_path: bool = True
     memory: bool = True
@@ -84,6 +85,7 @@ class DMPNet(torch.nn.Module):
                     dilation=cfg.dilation,
                     fast_path=cfg.fast_path,
                     memory=cfg.memory,
+                    positive_drive=cfg.positive_drive,
                 )
                 for m, n in zip(s[:-2], s[1:-1])
             ]

@@ -10,6 +10,7 @@ checkpoint of epoch ``e - 1`` and replays epoch ``e`` identically.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     lr_step: int | None = None
     lr_gamma: float = 0.5
+    lr_schedule: str = "step"
     seed: int = 0
     perm_seed: int = 0
     limit_train: int | None = None
@@ -60,9 +62,21 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check_choice("task", self.task, TASKS)
         check_choice("optimizer", self.optimizer, ("adam", "adamw"))
+        check_choice("lr_schedule", self.lr_schedule, ("step", "cosine"))
         check_int("epochs", self.epochs, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
         check_positive("lr", self.lr)
+
+
+def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
+    if cfg.lr_schedule == "cosine":
+        # lr (1 + cos(pi e / epochs)) / 2 in epoch e, in closed form, so a run
+        # resumed with more --epochs continues on the longer curve
+        return torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda e: (1 + math.cos(math.pi * e / cfg.epochs)) / 2
+        )
+    # StepLR as the SHD reference (x lr_gamma every lr_step epochs); None: fixed
+    return torch.optim.lr_scheduler.StepLR(opt, cfg.lr_step or 10**9, cfg.lr_gamma)
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
@@ -145,8 +159,7 @@ def train(
 
         quantize_network(net, None, *input_format(cfg.task))
     opt = _optimizer(net, cfg)
-    # StepLR as the SHD reference (x lr_gamma every lr_step epochs); None: fixed
-    sched = torch.optim.lr_scheduler.StepLR(opt, cfg.lr_step or 10**9, cfg.lr_gamma)
+    sched = _scheduler(opt, cfg)
     start_epoch, history = 0, []
     if resume and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
@@ -159,6 +172,9 @@ def train(
         opt.load_state_dict(state["optimizer"])
         if "scheduler" in state:
             sched.load_state_dict(state["scheduler"])
+        if cfg.lr_schedule == "cosine":  # the curve of this run's --epochs
+            for group, base in zip(opt.param_groups, sched.base_lrs):
+                group["lr"] = base * sched.lr_lambdas[0](sched.last_epoch)
         start_epoch, history = state["epoch"], state.get("history", [])
         log(f"resumed from {ckpt_path} after epoch {start_epoch}")
     counts = net.param_counts()

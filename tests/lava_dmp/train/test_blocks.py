@@ -99,3 +99,27 @@ def test_ablations_freeze_the_removed_path(fast_path, memory):
         ref = numpy_layer(p, s[0].T.numpy(), delay=True)
         out = block(s.double())[0].detach().T.numpy()
         assert np.array_equal(out, ref["s"]) and ref["s"].sum() > 0
+
+
+@pytest.mark.parametrize("positive_drive", [True, False])
+def test_drive_init_keeps_one_input_memory_alive(positive_drive):
+    """A 1-input layer on grey levels (S-MNIST's first layer): with the signed
+    reference draw about half the seeds give w_x < 0, so x = relu(w_x p) = 0
+    at every step and w_x, b_x get no gradient; the half-normal draw never."""
+    pixels = torch.rand(2, 1, 30, generator=torch.Generator().manual_seed(5))
+    dead = 0
+    for seed in range(12):
+        torch.manual_seed(seed)
+        block = DMPDense(
+            1, 6, order=3, theta=10.0, init_std=1.0, positive_drive=positive_drive
+        )
+        block(pixels).sum().backward()
+        w_x = block.synapse.weight.reshape(7)[6]
+        grad_w_x = block.synapse.weight.grad.reshape(7)[6]
+        if positive_drive:
+            assert w_x > 0
+        dead += bool(grad_w_x == 0 and block.neuron.bias_x.grad.abs().sum() == 0)
+    if positive_drive:
+        assert dead == 0
+    else:
+        assert 3 <= dead <= 9
