@@ -51,6 +51,17 @@ class NetConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    #: fields that only shape the initial draw, not the trained network
+    INIT_FIELDS = ("init_std", "init", "positive_drive")
+
+    def same_network(self, stored: dict) -> bool:
+        """Whether a checkpoint's ``net`` dict describes this network (the
+        initialisation fields aside: loaded weights replace the draw; older
+        checkpoints lack the newer ones)."""
+        mine = {k: v for k, v in self.to_dict().items() if k not in self.INIT_FIELDS}
+        other = NetConfig(**stored).to_dict()
+        return mine == {k: v for k, v in other.items() if k not in self.INIT_FIELDS}
+
 
 class DMPNet(torch.nn.Module):
     """``[batch, M, T]`` to class scores ``[batch, C]``: DMP blocks + readout."""

@@ -146,7 +146,7 @@ def train(
     net = DMPNet(net_cfg)
     if cfg.init_from is not None:
         init = load_checkpoint(cfg.init_from)
-        if init["net"] != net_cfg.to_dict():
+        if not net_cfg.same_network(init["net"]):
             raise ValueError(
                 f"init_from: {cfg.init_from} holds another network "
                 f"({init['net']['sizes']}, d={init['net']['order']})"
@@ -163,7 +163,7 @@ def train(
     start_epoch, history = 0, []
     if resume and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
-        if state["net"] != net_cfg.to_dict() or state["train"]["task"] != cfg.task:
+        if not net_cfg.same_network(state["net"]) or state["train"]["task"] != cfg.task:
             raise ValueError(
                 f"resume: {ckpt_path} was written for another "
                 f"network or task; use another --output"

@@ -158,3 +158,15 @@ def test_quantised_fine_tuning_from_a_float_run(tmp_path):
             progress=False,
             log=_quiet,
         )
+
+
+def test_same_network_ignores_only_the_initial_draw():
+    """A checkpoint written before positive_drive existed, or with another
+    init scale, still holds this network; another size, order or reset not."""
+    net = NetConfig(sizes=(1, 12, 10), order=4, theta=60.0)
+    old = net.to_dict()
+    del old["positive_drive"]
+    assert net.same_network({**old, "init_std": 0.7, "init": "reference"})
+    assert not net.same_network({**old, "order": 5})
+    assert not net.same_network({**old, "reset": "soft"})
+    assert not net.same_network({**old, "sizes": (1, 13, 10)})
