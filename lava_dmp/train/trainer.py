@@ -172,7 +172,9 @@ def train(
         opt.load_state_dict(state["optimizer"])
         if "scheduler" in state:
             sched.load_state_dict(state["scheduler"])
-        if cfg.lr_schedule == "cosine":  # the curve of this run's --epochs
+        if cfg.lr_schedule == "cosine":
+            # the loaded optimizer holds the lr of the saved curve; put it on
+            # this run's --epochs curve (StepLR has no such length)
             for group, base in zip(opt.param_groups, sched.base_lrs):
                 group["lr"] = base * sched.lr_lambdas[0](sched.last_epoch)
         start_epoch, history = state["epoch"], state.get("history", [])

@@ -1,6 +1,7 @@
 """Checkpoints, exact resume and bad input of the training loop (real MNIST)."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -60,12 +61,10 @@ def test_cosine_schedule_anneals_and_resumes(tmp_path):
     """Epoch e (from 0) trains at lr (1 + cos(pi e / E)) / 2; a run resumed
     after epoch 1 continues on the same curve."""
     cfg = _cfg(epochs=3, lr=4e-3, lr_schedule="cosine", limit_train=16)
-    train(
-        NET, _cfg(**{**cfg.__dict__, "epochs": 3}), tmp_path, progress=False, log=_quiet
-    )
+    train(NET, cfg, tmp_path, progress=False, log=_quiet)
     full = [m["lr"] for m in load_checkpoint(tmp_path / "checkpoint.pt")["history"]]
     b = tmp_path / "b"
-    train(NET, _cfg(**{**cfg.__dict__, "epochs": 1}), b, progress=False, log=_quiet)
+    train(NET, replace(cfg, epochs=1), b, progress=False, log=_quiet)
     train(NET, cfg, b, resume=True, progress=False, log=_quiet)
     resumed = [m["lr"] for m in load_checkpoint(b / "checkpoint.pt")["history"]]
     expected = [4e-3 * (1 + math.cos(math.pi * e / 3)) / 2 for e in range(3)]
