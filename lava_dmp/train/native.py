@@ -48,6 +48,8 @@ __all__ = [
 _SRC = Path(__file__).parent / "csrc"
 _SOURCES = ("lif_forward.c", "lif_backward.c", "lmu_adjoint.c")
 _COMMON = ["-O3", "-march=native", "-fPIC", "-pthread", "-std=c99"]
+# threads from torch's own OpenMP runtime (csrc/rows.h); pthreads without it
+_OPENMP = ["-fopenmp"]
 # the forward keeps IEEE semantics but may fuse multiply-adds (as BLAS and
 # torch's own kernels do); the backward may use the vectorised exp of
 # fast-math (its surrogate never sees inf or NaN: exp(-|x|) <= 1)
@@ -87,7 +89,7 @@ def _compiler() -> str | None:
     return shutil.which("cc") or shutil.which("gcc")
 
 
-def library_path(cc: str) -> Path:
+def library_path(cc: str, openmp: bool = True) -> Path:
     """Where the library built by ``cc`` for this source and CPU lives."""
     h = hashlib.sha256()
     for name in sorted(p.name for p in _SRC.iterdir()):
@@ -95,23 +97,26 @@ def library_path(cc: str) -> Path:
     version = subprocess.run(
         [cc, "--version"], capture_output=True, text=True, check=False
     ).stdout
-    h.update(repr((_COMMON, _FLAGS, version, platform.machine(), _cpu_key())).encode())
+    flags = (_COMMON, _OPENMP if openmp else [], _FLAGS)
+    h.update(repr((flags, version, platform.machine(), _cpu_key())).encode())
     return _cache_dir() / f"lif-{h.hexdigest()[:16]}.so"
 
 
-def _build(cc: str, target: Path) -> None:
+def _build(cc: str, target: Path, openmp: bool = True) -> None:
     """Compile into a temporary folder, then move the library into place
     atomically (concurrent processes may build at the same time)."""
+    extra = _OPENMP if openmp else []
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         objs = []
         for src in _SOURCES:
             obj = Path(tmp) / (src + ".o")
-            cmd = [cc, *_COMMON, *_FLAGS[src], "-c", str(_SRC / src), "-o", str(obj)]
+            cmd = [cc, *_COMMON, *extra, *_FLAGS[src], "-c", str(_SRC / src)]
+            cmd += ["-o", str(obj)]
             subprocess.run(cmd, check=True, capture_output=True, text=True)
             objs.append(str(obj))
         lib = Path(tmp) / target.name
-        cmd = [cc, "-shared", "-pthread", *objs, "-o", str(lib), "-lm"]
+        cmd = [cc, "-shared", "-pthread", *extra, *objs, "-o", str(lib), "-lm"]
         subprocess.run(cmd, check=True, capture_output=True, text=True)
         os.replace(lib, target)
 
@@ -127,14 +132,14 @@ def _load() -> ctypes.CDLL | None:
     if cc is None:
         _status = f"no C compiler found (CC={os.environ.get('CC', 'cc')})"
         return None
-    try:
-        target = library_path(cc)
-        if not target.exists():
-            print(f"lava-dmp: compiling the LIF kernels into {target}", file=sys.stderr)
-            _build(cc, target)
-        lib = ctypes.CDLL(str(target))
-    except (OSError, subprocess.CalledProcessError) as err:
-        detail = getattr(err, "stderr", "") or str(err)
+    lib = None
+    for openmp in (True, False):  # OpenMP first; pthreads if it fails or clashes
+        try:
+            lib, target = _open(cc, openmp)
+            break
+        except (OSError, subprocess.CalledProcessError) as err:
+            detail = getattr(err, "stderr", "") or str(err)
+    if lib is None:
         _status = f"build failed, using the torch LIF: {detail.strip()[:400]}"
         warnings.warn(f"lava_dmp.train.native: {_status}", RuntimeWarning, stacklevel=3)
         return None
@@ -154,8 +159,34 @@ def _load() -> ctypes.CDLL | None:
         adj = getattr(lib, f"lmu_adjoint_{sfx}")
         adj.restype = ctypes.c_int
         adj.argtypes = [ptr, ptr, ptr] + [ctypes.c_long] * 3 + [ptr, ctypes.c_int]
-    _lib, _status = lib, f"loaded {target}"
+    threads = "torch's OpenMP threads" if openmp else "pthreads"
+    _lib, _status = lib, f"loaded {target} ({threads})"
     return _lib
+
+
+def _openmp_runtimes() -> set[str]:
+    """OpenMP runtime files mapped into this process (Linux; else empty)."""
+    try:
+        maps = Path("/proc/self/maps").read_text().split()
+    except OSError:
+        return set()
+    names = ("libgomp", "libiomp", "libomp")
+    return {p for p in maps if p.startswith("/") and Path(p).name.startswith(names)}
+
+
+def _open(cc: str, openmp: bool) -> tuple[ctypes.CDLL, Path]:
+    """Build (once) and load one variant. The OpenMP one must share torch's
+    runtime: if loading it maps a second runtime, that is refused (two
+    runtimes' threads spin against each other)."""
+    target = library_path(cc, openmp)
+    if not target.exists():
+        print(f"lava-dmp: compiling the LIF kernels into {target}", file=sys.stderr)
+        _build(cc, target, openmp)
+    before = _openmp_runtimes()
+    lib = ctypes.CDLL(str(target))
+    if openmp and before and not _openmp_runtimes() <= before:
+        raise OSError("the kernels' OpenMP runtime is not torch's")
+    return lib, target
 
 
 def available() -> bool:

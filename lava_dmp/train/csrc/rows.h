@@ -1,16 +1,36 @@
 /* Run fn(args, b0, b1) over batch rows [0, B) split across threads.
  *
- * Plain pthreads, not OpenMP: torch brings its own OpenMP runtime, and two
- * runtimes in one process spin against each other on a small machine. A
- * thread per call costs microseconds; a call runs a whole sequence.
+ * Built with -fopenmp, the split runs on the OpenMP runtime that torch has
+ * already loaded (the loader resolves libgomp.so.1 to torch's copy): its
+ * worker threads are the ones that spin after each torch operation, so they
+ * take the rows at once instead of competing with threads of our own for the
+ * two cores. Without OpenMP, plain pthreads: a thread per call costs
+ * microseconds; a call runs a whole sequence.
  */
 #ifndef LAVA_DMP_ROWS_H
 #define LAVA_DMP_ROWS_H
+
+typedef int (*rows_fn)(const void *args, long b0, long b1);
+
+#ifdef _OPENMP
+#include <omp.h>
+
+/* Returns nonzero if any range failed (an allocation). */
+static int run_rows(rows_fn fn, const void *args, long B, int nthreads) {
+  int failed = 0;
+  if (nthreads > B) nthreads = (int)B;
+  if (nthreads < 1) nthreads = 1;
+#pragma omp parallel num_threads(nthreads) reduction(| : failed)
+  {
+    const long i = omp_get_thread_num(), n = omp_get_num_threads();
+    failed |= fn(args, B * i / n, B * (i + 1) / n);
+  }
+  return failed;
+}
+#else
 #include <pthread.h>
 
 #define MAX_THREADS 64
-
-typedef int (*rows_fn)(const void *args, long b0, long b1);
 
 typedef struct {
   rows_fn fn;
@@ -51,4 +71,5 @@ static int run_rows(rows_fn fn, const void *args, long B, int nthreads) {
   }
   return failed;
 }
+#endif /* _OPENMP */
 #endif

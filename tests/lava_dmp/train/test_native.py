@@ -153,3 +153,12 @@ def test_memory_arguments_are_checked():
         lif.lif_sequence(
             c, memory_state=torch.zeros(5, 2, 4), memory_weights=torch.zeros(3, 2)
         )
+
+
+@needs_kernels
+def test_kernels_add_no_second_openmp_runtime():
+    """Two OpenMP runtimes in one process spin against each other; the
+    kernels run on torch's, or on pthreads."""
+    assert len(native._openmp_runtimes()) <= 1
+    if "OpenMP" in native.status():
+        assert native._openmp_runtimes()  # the runtime it uses is torch's
