@@ -132,15 +132,16 @@ def _load() -> ctypes.CDLL | None:
     if cc is None:
         _status = f"no C compiler found (CC={os.environ.get('CC', 'cc')})"
         return None
-    lib = None
+    lib, refused = None, []
     for openmp in (True, False):  # OpenMP first; pthreads if it fails or clashes
         try:
             lib, target = _open(cc, openmp)
             break
         except (OSError, subprocess.CalledProcessError) as err:
-            detail = getattr(err, "stderr", "") or str(err)
+            detail = (getattr(err, "stderr", "") or str(err)).strip()[:400]
+            refused.append(f"{'OpenMP' if openmp else 'pthreads'}: {detail}")
     if lib is None:
-        _status = f"build failed, using the torch LIF: {detail.strip()[:400]}"
+        _status = f"build failed, using the torch LIF: {'; '.join(refused)}"
         warnings.warn(f"lava_dmp.train.native: {_status}", RuntimeWarning, stacklevel=3)
         return None
     ptr = ctypes.c_void_p
@@ -159,7 +160,7 @@ def _load() -> ctypes.CDLL | None:
         adj = getattr(lib, f"lmu_adjoint_{sfx}")
         adj.restype = ctypes.c_int
         adj.argtypes = [ptr, ptr, ptr] + [ctypes.c_long] * 3 + [ptr, ctypes.c_int]
-    threads = "torch's OpenMP threads" if openmp else "pthreads"
+    threads = "torch's OpenMP threads" if openmp else f"pthreads; {refused[0]}"
     _lib, _status = lib, f"loaded {target} ({threads})"
     return _lib
 

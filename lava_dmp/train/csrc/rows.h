@@ -12,14 +12,20 @@
 
 typedef int (*rows_fn)(const void *args, long b0, long b1);
 
+/* Threads to use: at least one, at most one per row and at most cap. */
+static int clamp_threads(int nthreads, long B, int cap) {
+  if (nthreads > B) nthreads = (int)B;
+  if (nthreads > cap) nthreads = cap;
+  return nthreads < 1 ? 1 : nthreads;
+}
+
 #ifdef _OPENMP
 #include <omp.h>
 
 /* Returns nonzero if any range failed (an allocation). */
 static int run_rows(rows_fn fn, const void *args, long B, int nthreads) {
   int failed = 0;
-  if (nthreads > B) nthreads = (int)B;
-  if (nthreads < 1) nthreads = 1;
+  nthreads = clamp_threads(nthreads, B, omp_get_thread_limit());
 #pragma omp parallel num_threads(nthreads) reduction(| : failed)
   {
     const long i = omp_get_thread_num(), n = omp_get_num_threads();
@@ -50,9 +56,7 @@ static int run_rows(rows_fn fn, const void *args, long B, int nthreads) {
   rows_job jobs[MAX_THREADS];
   pthread_t tids[MAX_THREADS];
   int started[MAX_THREADS] = {0}, failed = 0;
-  if (nthreads > B) nthreads = (int)B;
-  if (nthreads > MAX_THREADS) nthreads = MAX_THREADS;
-  if (nthreads < 1) nthreads = 1;
+  nthreads = clamp_threads(nthreads, B, MAX_THREADS);
   for (int i = 0; i < nthreads; ++i) {
     jobs[i].fn = fn;
     jobs[i].args = args;

@@ -162,3 +162,15 @@ def test_kernels_add_no_second_openmp_runtime():
     assert len(native._openmp_runtimes()) <= 1
     if "OpenMP" in native.status():
         assert native._openmp_runtimes()  # the runtime it uses is torch's
+
+
+@needs_kernels
+def test_refused_openmp_falls_back_to_pthreads_and_says_why(fresh_native, monkeypatch):
+    monkeypatch.setattr(native, "_OPENMP", ["-fno-such-openmp-flag"])
+    assert native.available()
+    status = native.status()
+    assert "(pthreads; OpenMP:" in status and "no-such-openmp-flag" in status
+    current = torch.tensor([[[0.6]], [[0.6]], [[0.6]]], dtype=torch.float64)
+    s, v = lif.lif_sequence(current, 0.5, 1.0)  # the pthreads kernels run
+    assert s[:, 0, 0].tolist() == [0.0, 0.0, 1.0]
+    assert torch.allclose(v[:, 0, 0], torch.tensor([0.6, 0.9, 1.05], dtype=v.dtype))
