@@ -29,7 +29,7 @@ from __future__ import annotations
 import torch
 
 from lava_dmp.train import native
-from lava_dmp.train.products import weight_grad
+from lava_dmp.train.products import narrow_product, weight_grad
 
 __all__ = ["lif_sequence", "lif_backward", "LIFSequence"]
 
@@ -106,7 +106,7 @@ class LIFSequence(torch.autograd.Function):
         grad_memory = grad_i if ctx.needs_input_grad[2] else None
         grad_state = grad_weights = None
         if ctx.needs_input_grad[3]:
-            grad_state = grad_i @ weights
+            grad_state = narrow_product(grad_i, weights)
         if ctx.needs_input_grad[4]:
             grad_weights = weight_grad(state, grad_i)
         grad_current_weights = None
