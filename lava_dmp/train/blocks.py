@@ -238,6 +238,39 @@ class _SynapseWithDrive(torch.autograd.Function):
         return grad_xt, grad_w
 
 
+class _SynapseWithDriveBatchMajor(torch.autograd.Function):
+    """:class:`_SynapseWithDrive` for an input ``x (B, M, T)`` laid out as
+    the user hands it. Its time-major copy (a transposing copy, 3 ms of an
+    SHD step) is not made: each sample's ``x_b^T W_f^T`` is one product of a
+    batched GEMM that reads ``x_b (M, T)`` transposed in place and writes
+    straight into the time-major ``a_f (T, B, N)``."""
+
+    @staticmethod
+    def forward(ctx, x, w):
+        ctx.save_for_backward(x, w)
+        steps, batch, n = x.shape[2], x.shape[0], w.shape[0] - 1
+        a_f = x.new_empty(steps, batch, n)
+        weights = w[:-1].T.expand(batch, -1, -1)
+        torch.bmm(x.transpose(1, 2), weights, out=a_f.permute(1, 0, 2))
+        return a_f, (w[-1] @ x).T.contiguous()
+
+    @staticmethod
+    def backward(ctx, grad_f, grad_x):
+        x, w = ctx.saved_tensors
+        grad_in = grad_w = None
+        if ctx.needs_input_grad[0]:  # (T, B, M), handed back as (B, M, T)
+            g2 = grad_f.reshape(-1, grad_f.shape[-1])
+            grad_in = (g2 @ w[:-1]).addr_(grad_x.reshape(-1), w[-1])
+            grad_in = grad_in.reshape(*grad_f.shape[:2], -1).permute(1, 2, 0)
+        if ctx.needs_input_grad[1]:
+            # sum_b x_b G_b: one batched GEMM on both tensors in place, then
+            # the sum over the batch (cheaper than a time-major copy of x)
+            grad_wf = torch.bmm(x, grad_f.permute(1, 0, 2)).sum(0)
+            drive = torch.bmm(x, grad_x.T.unsqueeze(2)).sum(0)
+            grad_w = torch.cat([grad_wf.T, drive.T], dim=0)
+        return grad_in, grad_w
+
+
 class DMPDense(AbstractDense):
     """Dense DMP block: ``s_in (B, M, T)`` to spikes ``(B, N, T)``.
 
@@ -372,17 +405,19 @@ class DMPDense(AbstractDense):
         ``W_f`` and ``w_x``, and the delay is an offset the LIF kernel reads."""
         self._check_input(x)
         w = self._weight()
-        # time-major; one copy for user input (B, M, T), none for a previous
-        # DMP block's output (a view of a time-major tensor)
-        xt = x.permute(2, 0, 1).contiguous()  # (T, B, M)
+        xt = x.permute(2, 0, 1)  # (T, B, M)
         shift = 1 if self.delay_shift else 0
         # a_f (T, B, N) is read with a delay of `shift` steps; the small (T, B)
         # drive is shifted here (slicing the input instead would make its
         # gradient a zero-filled (T, B, M) copy)
+        weights_f = None
         if xt.shape[-1] <= NARROW_INPUT:  # W_f x formed inside the LIF kernel
+            xt = xt.contiguous()
             a_f, weights_f, a_x = xt, w[:-1], xt @ w[-1]
-        else:
-            (a_f, a_x), weights_f = _SynapseWithDrive.apply(xt, w), None
+        elif xt.is_contiguous():  # a previous DMP block's output
+            a_f, a_x = _SynapseWithDrive.apply(xt, w)
+        else:  # user input (B, M, T)
+            a_f, a_x = _SynapseWithDriveBatchMajor.apply(x.contiguous(), w)
         a_x = torch.nn.functional.pad(a_x[: a_x.shape[0] - shift], (0, 0, shift, 0))
         return self.neuron.spikes(a_f, a_x, shift, weights_f).permute(1, 2, 0)
 

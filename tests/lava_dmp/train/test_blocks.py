@@ -38,11 +38,17 @@ def test_block_gradients_reach_every_parameter():
         assert prm.grad is not None and torch.any(prm.grad != 0), name
 
 
-@pytest.mark.parametrize("dilation,inputs", [(1, 5), (2, 5), (1, 1)])
-def test_fast_block_equals_slayer_composition(dilation, inputs):
+@pytest.mark.parametrize(
+    "dilation,inputs,time_major",
+    [(1, 5, False), (2, 5, False), (1, 1, False), (1, 5, True)],
+)
+def test_fast_block_equals_slayer_composition(dilation, inputs, time_major):
     """The block's fused float path (split weights, delay read in place,
     compiled kernels) against the plain slayer composition neuron(synapse(x))
-    in torch ops: same spikes and the same gradients of input and weights."""
+    in torch ops: same spikes and the same gradients of input and weights.
+    The input is a contiguous (B, M, T) tensor (the batched-GEMM synapse) or,
+    with ``time_major``, a view of a (T, B, M) one, as a DMP block hands it on
+    (the time-major synapse)."""
     torch.manual_seed(0)
     # inputs = 1: the narrow path (W_f x formed inside the LIF kernel)
     block = DMPDense(inputs, 8, order=3, theta=10.0, init_std=1.0, dilation=dilation)
@@ -56,9 +62,11 @@ def test_fast_block_equals_slayer_composition(dilation, inputs):
     for fused in (True, False):
         block.zero_grad()
         xi = x.double().requires_grad_(True)
+        xin = xi.permute(2, 0, 1).contiguous().permute(1, 2, 0) if time_major else xi
+        assert xin.permute(2, 0, 1).is_contiguous() == time_major
         previous = native.set_enabled(fused)
         try:
-            out = block(xi) if fused else block.neuron(block._delayed_synapse(xi))
+            out = block(xin) if fused else block.neuron(block._delayed_synapse(xin))
         finally:
             native.set_enabled(previous)
         (out * w_out).sum().backward()
