@@ -31,7 +31,11 @@ from lava_dmp.train.memory import (
     legendre_kernel,
     memory_current_fft,
 )
-from lava_dmp.train.products import weight_grad
+from lava_dmp.train.products import (
+    batch_major_weight_grad,
+    input_grad_with_drive,
+    weight_grad,
+)
 from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
 __all__ = ["DMPNeuron", "DMPDense", "Readout"]
@@ -215,9 +219,7 @@ NARROW_INPUT = 4
 
 
 class _SynapseWithDrive(torch.autograd.Function):
-    """``(x W_f^T, x w_x)`` for ``W = [W_f; w_x]`` and time-major ``x``; the
-    input gradient ``G W_f + g w_x^T`` is one matrix product and one rank-1
-    update in place, not two full products and a sum."""
+    """``(x W_f^T, x w_x)`` for ``W = [W_f; w_x]`` and time-major ``x``."""
 
     @staticmethod
     def forward(ctx, xt, w):
@@ -227,13 +229,11 @@ class _SynapseWithDrive(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_f, grad_x):
         xt, w = ctx.saved_tensors
-        g2 = grad_f.reshape(-1, grad_f.shape[-1])
-        gx = grad_x.reshape(-1)
         grad_xt = grad_w = None
         if ctx.needs_input_grad[0]:
-            grad_xt = (g2 @ w[:-1]).addr_(gx, w[-1]).reshape(xt.shape)
+            grad_xt = input_grad_with_drive(grad_f, grad_x, w).reshape(xt.shape)
         if ctx.needs_input_grad[1]:
-            drive = gx @ xt.reshape(-1, xt.shape[-1])
+            drive = grad_x.reshape(-1) @ xt.reshape(-1, xt.shape[-1])
             grad_w = torch.cat([weight_grad(xt, grad_f), drive[None]], dim=0)
         return grad_xt, grad_w
 
@@ -259,15 +259,12 @@ class _SynapseWithDriveBatchMajor(torch.autograd.Function):
         x, w = ctx.saved_tensors
         grad_in = grad_w = None
         if ctx.needs_input_grad[0]:  # (T, B, M), handed back as (B, M, T)
-            g2 = grad_f.reshape(-1, grad_f.shape[-1])
-            grad_in = (g2 @ w[:-1]).addr_(grad_x.reshape(-1), w[-1])
+            grad_in = input_grad_with_drive(grad_f, grad_x, w)
             grad_in = grad_in.reshape(*grad_f.shape[:2], -1).permute(1, 2, 0)
         if ctx.needs_input_grad[1]:
-            # sum_b x_b G_b: one batched GEMM on both tensors in place, then
-            # the sum over the batch (cheaper than a time-major copy of x)
-            grad_wf = torch.bmm(x, grad_f.permute(1, 0, 2)).sum(0)
-            drive = torch.bmm(x, grad_x.T.unsqueeze(2)).sum(0)
-            grad_w = torch.cat([grad_wf.T, drive.T], dim=0)
+            grad_wf = batch_major_weight_grad(x, grad_f)
+            drive = batch_major_weight_grad(x, grad_x.unsqueeze(-1))
+            grad_w = torch.cat([grad_wf, drive], dim=0)
         return grad_in, grad_w
 
 
