@@ -5,7 +5,7 @@ DMP network (lava_dmp.train.blocks) against a network of lava-dl
 state: current_decay 1, voltage_decay 0.5, threshold 1) and against the bare
 matrix products of the same layers (forward and backward), in the same run.
 
-Usage: python benchmarks/train_speed.py [--reps 5] [--shapes shd smnist]
+Usage: python benchmarks/train_speed.py [--reps 20] [--shapes shd smnist]
        [--quantised] [--json benchmarks/train_speed.json]
 The networks take turns, one step each per round (after a warm-up step), so
 drifts of the machine hit all alike; the median of the rounds is reported.
@@ -163,7 +163,7 @@ def peak_memory_mb(name):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--shapes", nargs="+", default=list(SHAPES), choices=SHAPES)
     ap.add_argument("--json", default="benchmarks/train_speed.json")
     ap.add_argument(
