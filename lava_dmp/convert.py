@@ -39,7 +39,7 @@ from lava_dmp.fixed_point import (
     round_half_away,
     signed_range,
 )
-from lava_dmp.legendre import dilated_memory, memory_bound, quantize_lmu
+from lava_dmp.legendre import check_theta, dilated_memory, memory_bound, quantize_lmu
 from lava_dmp.validation import (
     check_array,
     check_choice,
@@ -82,7 +82,8 @@ class DMPLayerParams:
     weights_m : (N, d) memory weights ``W_m``.
     bias : (N,) ``b``.
     bias_x : float, ``b_x``.
-    theta : float > 0, memory window in steps.
+    theta : float >= max(1, dilation), memory window in steps
+        (:func:`lava_dmp.legendre.check_theta`).
     beta : float in [0, 1], membrane decay.
     vth : float > 0, threshold.
     reset : 'hard' or 'soft'.
@@ -121,11 +122,11 @@ class DMPLayerParams:
             "bias", np.full(n, bias) if bias.ndim == 0 else bias, (n,)
         )
         self.bias_x = check_real("bias_x", self.bias_x)
-        self.theta = check_positive("theta", self.theta)
+        self.dilation = check_int("dilation", self.dilation, minimum=1)
+        self.theta = check_theta(self.theta, self.dilation)
         self.beta = check_real("beta", self.beta, 0.0, 1.0)
         self.vth = check_positive("vth", self.vth)
         check_choice("reset", self.reset, RESETS)
-        self.dilation = check_int("dilation", self.dilation, minimum=1)
 
     @property
     def n(self) -> int:
@@ -251,7 +252,7 @@ class FixedDMPParams:
         check_int("num_message_bits", self.num_message_bits, 0, 24)
         check_choice("reset", self.reset, RESETS)
         check_int("dilation", self.dilation, minimum=1)
-        check_positive("theta", self.theta)
+        check_theta(self.theta, self.dilation)
 
     @property
     def n(self) -> int:

@@ -35,6 +35,7 @@ from lava_dmp.fixed_point import (
     memory_current,
     saturate,
 )
+from lava_dmp.validation import check_int_input
 
 __all__ = ["GoldenDMPLayer", "GoldenReadout", "run_golden_network"]
 
@@ -66,7 +67,19 @@ class GoldenDMPLayer:
         self.k = 0
 
     def step(self, s_in: np.ndarray) -> np.ndarray:
-        """Advance one step with input ``s_in`` (batch, M), no Dense delay."""
+        """Advance one step with integer input ``s_in`` (batch, M), no Dense
+        delay."""
+        return self._step(self._check_input("s_in", s_in, 2))
+
+    def _check_input(self, name: str, s_in: object, ndim: int) -> np.ndarray:
+        # float spikes would be truncated by the integer Dense: refuse them
+        s_in = check_int_input(name, s_in)
+        if s_in.ndim != ndim or s_in.shape[-1] != self.p.m_in:
+            want = ("T, " if ndim == 3 else "") + f"batch, {self.p.m_in}"
+            raise ValueError(f"{name}: expected shape ({want}), got {s_in.shape}")
+        return s_in
+
+    def _step(self, s_in: np.ndarray) -> np.ndarray:
         p, fmt, sh = self.p, self.p.fmt, self.p.shifts
         ov = fmt.overflow
         a = dense_bit_acc(p.weights, s_in, p.weight_exp)
@@ -101,11 +114,7 @@ class GoldenDMPLayer:
             ``s`` (T, batch, N), ``v`` (T, batch, N), ``m`` (T, batch, d),
             ``x`` (T, batch).
         """
-        s_in = np.asarray(s_in)
-        if s_in.dtype.kind not in "iub":
-            raise ValueError(
-                f"s_in: the golden model takes integer input, got dtype {s_in.dtype}"
-            )
+        s_in = self._check_input("s_in", s_in, 3)
         steps = s_in.shape[0]
         if delay:
             s_in = np.concatenate([np.zeros_like(s_in[:1]), s_in[:-1]])
@@ -118,7 +127,7 @@ class GoldenDMPLayer:
             "x": np.empty((steps, self.batch), dtype=np.int64),
         }
         for k in range(steps):
-            out["s"][k] = self.step(s_in[k])
+            out["s"][k] = self._step(s_in[k])
             out["v"][k], out["m"][k], out["x"][k] = self.v, self.m, self.x
         return out
 
@@ -144,8 +153,14 @@ class GoldenReadout:
         self.t_start = t_start
 
     def run(self, s_in: np.ndarray) -> np.ndarray:
-        """Accumulated scores after the whole sequence, shape ``(batch, C)``."""
-        s_in = np.asarray(s_in)
+        """Accumulated scores after the whole sequence ``s_in`` (integers,
+        ``(T, batch, N)``), shape ``(batch, C)``."""
+        s_in = check_int_input("s_in", s_in)
+        if s_in.ndim != 3 or s_in.shape[-1] != self.weights.shape[1]:
+            raise ValueError(
+                f"s_in: expected shape (T, batch, {self.weights.shape[1]}), got "
+                f"{s_in.shape}"
+            )
         delayed = np.concatenate([np.zeros_like(s_in[:1]), s_in[:-1]])
         acc = np.zeros((s_in.shape[1], self.weights.shape[0]), dtype=np.int64)
         for k in range(self.t_start, s_in.shape[0]):
@@ -159,10 +174,11 @@ def run_golden_network(
 ) -> list[dict[str, np.ndarray]]:
     """Run stacked layers as a Lava network does (one Dense delay per layer).
 
-    ``s_in`` has shape ``(T, batch, M)``; returns each layer's traces.
+    ``s_in`` has shape ``(T, batch, M)`` and integer dtype (float arrays are
+    refused, also whole-valued ones); returns each layer's traces.
     """
     outs = []
-    x = np.asarray(s_in)
+    x = check_int_input("s_in", s_in)
     for params in layers:
         res = GoldenDMPLayer(params).run(x, delay=True)
         outs.append(res)

@@ -13,6 +13,7 @@ from lava_dmp.convert import DMPLayerParams, FixedDMPParams
 from lava_dmp.fixed_point import SIGN_MODE
 from lava_dmp.proc.dmp_layer.process import DMPLayer
 from lava_dmp.proc.readout.process import Readout
+from lava_dmp.validation import check_int_input
 
 __all__ = ["LavaDMPNetwork", "build_network"]
 
@@ -47,7 +48,9 @@ def build_network(
         All float (:class:`DMPLayerParams`) or all fixed
         (:class:`FixedDMPParams`); consecutive sizes must match.
     inputs : numpy.ndarray
-        ``(T, M)``: floats for a float network, integers for a fixed one.
+        ``(T, M)``: floats for a float network, an integer array fitting
+        int32 for a fixed one (float arrays are refused, also whole-valued
+        ones: Lava's fixed-point RingBuffer would truncate 0.5 to 0).
     readout : tuple or None
         Float ``(weights (C, N), bias (C,))`` or fixed ``(weights, weight_exp,
         bias)`` from :func:`lava_dmp.convert.convert_readout`. The readout
@@ -73,8 +76,8 @@ def build_network(
         raise ValueError(
             f"inputs: expected shape (T, {layers[0].m_in}), got {inputs.shape}"
         )
-    if fixed and inputs.dtype.kind not in "iub":
-        raise ValueError("inputs: a fixed-point network takes integer inputs")
+    if fixed:  # checked here, once: the RingBuffer casts to int32 silently
+        check_int_input("inputs", inputs, bits=32)
     steps = inputs.shape[0]
     data = inputs.T.astype(np.int32 if fixed else np.float64)
     source = Source(data=data.copy())

@@ -86,6 +86,43 @@ def check_int_array(
     return arr.astype(np.int64)
 
 
+def check_int_input(name: str, value: object, bits: int | None = None) -> np.ndarray:
+    """Return ``value`` as an array for a fixed-point model's input sequence.
+
+    Fixed-point models take spikes and graded inputs as integers (on the grid
+    of the layer's ``in_scale``). Every non-integer dtype is refused, float
+    arrays of whole numbers such as ``1.0`` included: a cast would silently
+    truncate ``0.5`` to 0. Called once where the user's array enters, not per
+    step. ``bits`` also bounds the values to a signed width (32 for Lava's
+    ports).
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biu":
+        hint = ""
+        if arr.dtype.kind == "f":
+            hint = "; cast whole-valued floats with .astype(int)"
+            off = np.flatnonzero(~np.isfinite(arr) | (arr != np.trunc(arr)))
+            if off.size:
+                idx = np.unravel_index(off[0], arr.shape)
+                hint = (
+                    f" with non-integer values (e.g. {float(arr[idx])!r} at index "
+                    f"{tuple(int(i) for i in idx)}); scale them to the integer grid"
+                )
+        raise ValueError(
+            f"{name}: a fixed-point model takes integer inputs (spikes, or graded "
+            f"values on the integer grid of the layer's in_scale), got dtype "
+            f"{arr.dtype}{hint}"
+        )
+    if bits is not None and arr.size and arr.dtype.kind != "b":
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        if arr.min() < lo or arr.max() > hi:
+            raise ValueError(
+                f"{name}: values must fit {bits}-bit signed [{lo}, {hi}], got "
+                f"[{arr.min()}, {arr.max()}]"
+            )
+    return arr
+
+
 def check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     """Return ``value`` if it is one of ``choices``."""
     if value not in choices:

@@ -36,6 +36,10 @@ from lava_dmp.cost.hardware import EnergyEntry, HardwareSpec
 from lava_dmp.cost.model import GATES_PER_FULL_ADDER, CostReport, cost_of
 
 __all__ = [
+    "BASELINE_NAMES",
+    "ELFCORE",
+    "LOIHI",
+    "RECKON",
     "LayerActivity",
     "LoihiLike",
     "activity",
@@ -43,6 +47,11 @@ __all__ = [
     "loihi_like",
     "reckon_like",
 ]
+
+#: Design names of the baselines (a), (b), (c) in reports; reserved for them
+#: (:func:`lava_dmp.cost.hardware.reserved_names`).
+ELFCORE, LOIHI, RECKON = "elfcore-like", "loihi-like", "reckon-like"
+BASELINE_NAMES = (ELFCORE, LOIHI, RECKON)
 
 DAVIES = (
     "Davies et al., 'Loihi: a neuromorphic manycore processor with on-chip "
@@ -179,7 +188,7 @@ def loihi_like(
         e_neu += float(layer.spikes.sum()) * p.spike.value
         core_ns.append(synops * p.t_synop.value + layer.n * p.t_neuron.value)
     return CostReport(
-        design="loihi-like",
+        design=LOIHI,
         steps=steps,
         samples=samples,
         step_s=np.max(core_ns, axis=0) * 1e-9,
@@ -230,7 +239,7 @@ def reckon_like(
     gates = (hw.v_bits + hw.v_bits * 12) * GATES_PER_FULL_ADDER
     logic = gates * hw.logic_um2_per_gate * 1e-6
     return CostReport(
-        design="reckon-like",
+        design=RECKON,
         steps=steps,
         samples=samples,
         step_s=cycles / (hw.clock_mhz * 1e6),

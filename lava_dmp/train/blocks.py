@@ -24,7 +24,7 @@ from lava_dmp.convert import (
 )
 from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
-from lava_dmp.legendre import update_matrices
+from lava_dmp.legendre import check_theta, update_matrices
 from lava_dmp.train.lif import lif_backward, lif_sequence
 from lava_dmp.train.memory import (
     legendre_conv,
@@ -75,13 +75,13 @@ class DMPNeuron(Neuron):
         self.num_neurons = check_int("num_neurons", num_neurons, minimum=1)
         self.shape = (self.num_neurons,)
         self.order = check_int("order", order, minimum=1)
-        self.theta = check_positive("theta", theta)
         self.beta = check_real("beta", beta, 0.0, 1.0)
         self.input_gain = check_positive("input_gain", input_gain)
         self.vth = check_positive("vth", vth)
         self.reset = check_choice("reset", reset, ("hard", "soft"))
         self.slope = check_positive("slope", slope)
         self.dilation = check_int("dilation", dilation, minimum=1)
+        self.theta = check_theta(theta, self.dilation)
         self.weights_m = torch.nn.Parameter(torch.randn(num_neurons, order) * init_std)
         self.bias = torch.nn.Parameter(torch.zeros(num_neurons))
         self.bias_x = torch.nn.Parameter(torch.zeros(()))

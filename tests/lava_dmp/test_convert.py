@@ -55,6 +55,12 @@ def test_bias_not_representable():
         convert_layer(p, FixedPointFormat(acc_bits=24))
 
 
+def test_fixed_params_refuse_too_short_theta():
+    fixed, _ = convert_layer(_params(dilation=2))
+    with pytest.raises(ValueError, match=r"theta: must be >= 2 \(steps"):
+        FixedDMPParams(**{**fixed.__dict__, "theta": 1.5})
+
+
 def test_fixed_params_refuse_float_arrays():
     fixed, _ = convert_layer(_params())
     with pytest.raises(ValueError, match="p: fixed-point parameters must be integer"):
@@ -73,6 +79,7 @@ def test_fixed_params_refuse_float_arrays():
         ("weights_m", np.full((8, 4), np.inf), "weights_m: must be finite"),
         ("theta", 0.0, "theta"),
         ("theta", -3.0, "theta"),
+        ("theta", 1e-300, r"theta: must be >= 1 \(steps"),
         ("beta", 1.5, "beta"),
         ("vth", 0.0, "vth"),
         ("reset", "none", "reset"),

@@ -105,3 +105,36 @@ def test_readout_accumulates_with_delay():
     # steps 1 and 2 see inputs of steps 0 and 1: W s << 1 + b
     expected = (np.array([2, 6]) * 2 + [1, 0]) + (np.array([-2, 6]) * 2 + [1, 0])
     np.testing.assert_array_equal(ro.run(s)[0], expected)
+
+
+def _float_spikes_call(entry):
+    fixed, s = _case("default")
+    x = s[:, None, :] * 0.5  # float spikes of 0.5: an int cast makes them 0
+    readout = GoldenReadout(np.ones((2, 5), dtype=np.int64), 0, np.zeros(2))
+    return {
+        "run": lambda: GoldenDMPLayer(fixed).run(x),
+        "step": lambda: GoldenDMPLayer(fixed).step(x[0] + 0.5),
+        "network": lambda: run_golden_network([fixed], x),
+        "readout": lambda: readout.run(x),
+    }[entry]
+
+
+@pytest.mark.parametrize("entry", ["run", "step", "network", "readout"])
+def test_float_spikes_are_refused(entry):
+    with pytest.raises(
+        ValueError,
+        match=r"^s_in: a fixed-point model takes integer inputs .* got dtype "
+        r"float64 with non-integer values \(e\.g\. 0\.5 at index \(0, ",
+    ):
+        _float_spikes_call(entry)()
+
+
+def test_whole_valued_float_spikes_are_refused_and_steps_equal_run():
+    fixed, s = _case("default")
+    layer = GoldenDMPLayer(fixed)
+    with pytest.raises(ValueError, match=r"cast whole-valued floats with \.astype"):
+        layer.step(s[:1].astype(float))
+    out = layer.run(s[:, None, :], delay=False)
+    layer.reset()
+    stepped = [layer.step(s[k : k + 1]) for k in range(len(s))]
+    assert np.array_equal(np.stack(stepped), out["s"])

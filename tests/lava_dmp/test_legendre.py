@@ -166,6 +166,32 @@ def test_bad_lmu_arguments(kwargs, match):
         lmu_matrices(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "call,low",
+    [
+        (lambda: lmu_matrices(10, 1e-300), "1"),  # expm overflowed to NaN
+        (lambda: lmu_matrices(40, 0.5), "1"),  # A_bar ~ 1e-6: no history
+        (lambda: continuous_lmu(3, 0.999), "1"),
+        (lambda: lmu_matrices(4, 3.0, dt=4.0), "4"),  # shorter than one update
+        (lambda: quantize_lmu(4, 1e-300), "1"),
+        (lambda: dilated_memory(np.ones(5), 4, 2.0, 3), "3"),
+        (lambda: delay_readout(np.zeros((2, 3)), 0.0, 1e-300), "1"),
+    ],
+    ids=["nan", "half_step", "continuous", "dt", "quantize", "dilated", "readout"],
+)
+def test_too_short_theta_is_refused(call, low):
+    with pytest.raises(ValueError, match=rf"^theta: must be >= {low} \(steps"):
+        call()
+
+
+def test_shortest_theta_gives_finite_matrices_with_history():
+    a_bar, b_bar = lmu_matrices(40, 1.0)  # the smallest accepted window
+    assert np.all(np.isfinite(a_bar)) and np.all(np.isfinite(b_bar))
+    assert np.max(np.abs(a_bar)) > 0.01  # the memory still carries history
+    a4, b4 = lmu_matrices(4, 4.0, dt=4.0)
+    assert np.all(np.isfinite(a4)) and np.all(np.isfinite(b4))
+
+
 def test_unstable_quantization_is_refused():
     with pytest.raises(ValueError, match="a_frac"):
         quantize_lmu(40, 300.0, 1, a_bits=16, a_frac=4)

@@ -46,7 +46,8 @@ class DMP(AbstractProcess):
     shape : tuple of int
         ``(N,)``.
     theta : float
-        Memory window in steps, > 0.
+        Memory window in steps, at least one step and one update period
+        (:func:`lava_dmp.legendre.check_theta`).
     weights_m : numpy.ndarray
         Memory weights ``W_m``, shape ``(N, d)``; ``d`` is the memory order.
     bias : float or numpy.ndarray
@@ -189,7 +190,9 @@ class DMP(AbstractProcess):
         """A DMP population from converter output, for ``fixed_pt`` models.
 
         The fast current on ``a_in`` and the drive on ``x_in`` must then be
-        integers at ``params.fmt.v_frac`` fractional bits.
+        integers at ``params.fmt.v_frac`` fractional bits (Lava's fixed-point
+        RingBuffer truncates float data: check a source array with
+        :func:`lava_dmp.validation.check_int_input`).
         """
         if not isinstance(params, FixedDMPParams):
             raise ValueError(

@@ -151,7 +151,12 @@ class DMPLayer(AbstractProcess):
         name: str | None = None,
         log_config: LogConfig | None = None,
     ) -> DMPLayer:
-        """The bit-accurate layer from :func:`lava_dmp.convert.convert_layer`."""
+        """The bit-accurate layer from :func:`lava_dmp.convert.convert_layer`.
+
+        Its input spikes must be integers: :func:`lava_dmp.network.build_network`
+        refuses float arrays, which Lava's fixed-point RingBuffer would
+        truncate (0.5 to 0).
+        """
         if not isinstance(params, FixedDMPParams):
             raise ValueError(
                 "params: expected FixedDMPParams from lava_dmp.convert."

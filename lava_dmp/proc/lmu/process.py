@@ -7,8 +7,8 @@ from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
 from lava_dmp.fixed_point import FixedPointFormat
-from lava_dmp.legendre import quantize_lmu, update_matrices
-from lava_dmp.validation import check_int, check_positive
+from lava_dmp.legendre import check_theta, quantize_lmu, update_matrices
+from lava_dmp.validation import check_int
 
 __all__ = ["LMU"]
 
@@ -32,14 +32,18 @@ class LMU(AbstractProcess):
     order : int
         Memory order ``d >= 1``.
     theta : float
-        Window in steps, > 0.
+        Window in steps, at least one step and one update period
+        (:func:`lava_dmp.legendre.check_theta`).
     dilation : int
         Update period ``d_s >= 1``.
     fixed : FixedPointFormat or None
         ``None`` for the float model. Otherwise the ``fixed_pt`` model is
         used with ``x`` as integers at ``fixed.v_frac`` fractional bits and
         ``m`` at ``fixed.m_frac`` (required here) fractional bits, saturating
-        to ``fixed.m_bits``.
+        to ``fixed.m_bits``. The input arrives through a port, already
+        integer: Lava's fixed-point RingBuffer truncates float data (0.5 to
+        0), so check a source array with
+        :func:`lava_dmp.validation.check_int_input` first.
 
     Vars
     ----
@@ -61,8 +65,8 @@ class LMU(AbstractProcess):
         log_config: LogConfig | None = None,
     ) -> None:
         order = check_int("order", order, minimum=1)
-        theta = check_positive("theta", theta)
         dilation = check_int("dilation", dilation, minimum=1)
+        theta = check_theta(theta, dilation)
         if fixed is None:
             a_bar, b_bar = update_matrices(order, theta, dilation)
             numeric, shifts, fmt = "float", {}, {}

@@ -131,3 +131,16 @@ def test_drive_init_keeps_one_input_memory_alive(positive_drive):
         assert dead == 0
     else:
         assert 3 <= dead <= 9
+
+
+def test_too_short_theta_is_refused_by_block_and_config():
+    from lava_dmp.train.model import NetConfig
+
+    with pytest.raises(ValueError, match=r"theta: must be >= 1 \(steps"):
+        DMPDense(5, 8, order=3, theta=1e-300)
+    with pytest.raises(ValueError, match=r"theta: must be >= 3 \(steps"):
+        DMPDense(5, 8, order=3, theta=2.0, dilation=3)
+    with pytest.raises(ValueError, match=r"theta: must be >= 1 \(steps"):
+        NetConfig(theta=1e-300)
+    with pytest.raises(ValueError, match=r"theta: must be >= 4 \(steps"):
+        NetConfig(theta=3.0, dilation=4)

@@ -64,6 +64,14 @@ def test_float_run_refuses_fixed_built_dmp():
     [
         (dict(shape=(3,), theta=10.0, weights_m=np.zeros((4, 2))), "weights_m"),
         (dict(shape=(3,), theta=0.0, weights_m=np.zeros((3, 2))), "theta"),
+        (
+            dict(shape=(3,), theta=1e-300, weights_m=np.zeros((3, 2))),
+            r"theta: must be >= 1 \(steps",
+        ),
+        (
+            dict(shape=(3,), theta=3.0, weights_m=np.zeros((3, 2)), dilation=4),
+            r"theta: must be >= 4 \(steps",
+        ),
         (dict(shape=(3,), theta=10.0, weights_m=np.zeros((3, 0))), "weights_m"),
         (dict(shape=3, theta=10.0, weights_m=np.zeros((3, 2))), "shape"),
         (dict(shape=(3,), theta=10.0, weights_m=np.full((3, 2), np.nan)), "weights_m"),

@@ -71,3 +71,16 @@ def test_fixed_lmu_against_integer_loop():
 def test_fixed_lmu_needs_m_frac():
     with pytest.raises(ValueError, match="fixed: expected a FixedPointFormat"):
         LMU(order=3, theta=10.0, fixed=FixedPointFormat())
+
+
+@pytest.mark.parametrize(
+    "kwargs,low",
+    [
+        (dict(theta=1e-300), "1"),
+        (dict(theta=3.0, dilation=4), "4"),
+        (dict(theta=0.5, fixed=FixedPointFormat(m_frac=12)), "1"),
+    ],
+)
+def test_too_short_theta_is_refused(kwargs, low):
+    with pytest.raises(ValueError, match=rf"theta: must be >= {low} \(steps"):
+        LMU(order=3, **kwargs)
