@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
+from pathlib import Path
 
 from lava_dmp.datasets.paths import DATA_ENV
 
@@ -24,6 +27,14 @@ def _common(p: argparse.ArgumentParser, default_output: str) -> None:
         "--data-dir",
         default=None,
         help=f"data root (default: ${DATA_ENV} or ~/.cache/lava-dmp)",
+    )
+
+
+def _overwrite(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the files of an earlier run in the output",
     )
 
 
@@ -46,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--order", type=int, default=20)
     demo.add_argument("--lr", type=float, default=5e-3)
     demo.add_argument("--no-progress", action="store_true")
+    demo.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="(accepted for symmetry: demo always replaces its own earlier "
+        "outputs, once the new ones are complete)",
+    )
 
     sim = sub.add_parser(
         "simulate",
@@ -55,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sim, "outputs/simulate")
     sim.add_argument("--index", type=int, default=0, help="MNIST test digit index")
     sim.add_argument("--seed", type=int, default=0, help="weight seed")
+    _overwrite(sim)
 
     tr = sub.add_parser(
         "train", help="train a DMP network (S-MNIST, PS-MNIST, SHD, SSC)"
@@ -136,8 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
         "with --quantised)",
     )
     tr.add_argument(
-        "--resume", action="store_true", help="continue from OUTPUT/checkpoint.pt"
+        "--resume",
+        action="store_true",
+        help="continue from OUTPUT/checkpoint.pt with its settings (only "
+        "--epochs, --max-minutes and --threads may change)",
     )
+    _overwrite(tr)
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     co = sub.add_parser(
@@ -149,8 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument(
         "--hardware",
         default="default",
-        help="hardware description: default | double | fit (the presets with "
-        "SRAMs and memory order enlarged to this network) | a JSON file",
+        help="hardware description: default (the 128-neuron core) | fit (the "
+        "presets with SRAMs and memory order enlarged to this network) | a JSON "
+        "file written by HardwareSpec.save (the 256-neuron core is always the "
+        "built-in comparison)",
     )
     co.add_argument(
         "--lava-samples",
@@ -160,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check its counters against the fast path",
     )
     co.add_argument("--no-progress", action="store_true")
+    _overwrite(co)
 
     sy = sub.add_parser(
         "synthetic-shd",
@@ -172,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--seed", type=int, default=0)
     sy.add_argument("--rate-hz", type=float, default=40.0)
     sy.add_argument("--noise-hz", type=float, default=1.0)
+    _overwrite(sy)
 
     vb = sub.add_parser(
         "validate-brian2",
@@ -186,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="sub-steps per step of the continuous reading",
     )
     vb.add_argument("--steps", type=int, default=None, help="truncate the inputs")
+    _overwrite(vb)
 
     ev = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
     _common(ev, "outputs/evaluate")
@@ -201,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ex, "outputs/export")
     ex.add_argument("checkpoint")
     ex.add_argument("network", help="output .h5 file")
+    _overwrite(ex)
 
     rn = sub.add_parser("run", help="run an exported network in Lava (fixed_pt)")
     _common(rn, "outputs/run")
@@ -211,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="compare with the quantised PyTorch forward of this one",
     )
+    rn.add_argument("--no-progress", action="store_true")
     return parser
 
 
@@ -236,41 +265,84 @@ def _print_demo(summary: dict) -> None:
     print(f"  figure: {summary['figure']}")
 
 
-def _train(args) -> dict:
-    from lava_dmp.train.model import NetConfig
-    from lava_dmp.train.trainer import TrainConfig, train
+#: command-line flags of the NetConfig and TrainConfig fields
+_NET_FLAGS = {
+    "sizes": "sizes",
+    "order": "order",
+    "theta": "theta",
+    "dilation": "dilation",
+    "init_std": "init_std",
+    "fast_path": "no_fast_path",
+    "dropout": "dropout",
+    "memory": "no_memory",
+    "positive_drive": "signed_drive_init",
+}
+_NEGATED = {"fast_path", "memory", "positive_drive"}
+_TRAIN_FIELDS = (
+    "task",
+    "epochs",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "weight_decay",
+    "lr_step",
+    "lr_gamma",
+    "lr_schedule",
+    "seed",
+    "perm_seed",
+    "limit_train",
+    "limit_test",
+    "max_minutes",
+    "threads",
+    "quantised",
+    "init_from",
+)
 
-    sizes = tuple(int(v) for v in args.sizes.split(","))
-    net = NetConfig(
-        sizes=sizes,
-        order=args.order,
-        theta=args.theta,
-        dilation=args.dilation,
-        init_std=args.init_std,
-        fast_path=not args.no_fast_path,
-        dropout=args.dropout,
-        memory=not args.no_memory,
-        positive_drive=not args.signed_drive_init,
-    )
-    cfg = TrainConfig(
-        task=args.task,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        optimizer=args.optimizer,
-        weight_decay=args.weight_decay,
-        lr_step=args.lr_step,
-        lr_gamma=args.lr_gamma,
-        lr_schedule=args.lr_schedule,
-        seed=args.seed,
-        perm_seed=args.perm_seed,
-        limit_train=args.limit_train,
-        limit_test=args.limit_test,
-        max_minutes=args.max_minutes,
-        threads=args.threads,
-        quantised=args.quantised,
-        init_from=args.init_from,
-    )
+
+def _flag(field: str) -> str:
+    """The command-line flag of a NetConfig or TrainConfig field."""
+    return "--" + _NET_FLAGS.get(field, field).replace("_", "-")
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"sizes: expected comma-separated integers such as 1,200,200,10, "
+            f"got {text!r}"
+        ) from None
+
+
+def _train(args, explicit: set[str]) -> dict:
+    from lava_dmp.train.checkpoint import load_checkpoint
+    from lava_dmp.train.model import NetConfig
+    from lava_dmp.train.trainer import CHECKPOINT, TrainConfig, check_resume, train
+
+    net_kw = {
+        field: (not getattr(args, dest)) if field in _NEGATED else getattr(args, dest)
+        for field, dest in _NET_FLAGS.items()
+    }
+    net_kw["sizes"] = _sizes(args.sizes)
+    train_kw = {field: getattr(args, field) for field in _TRAIN_FIELDS}
+    ckpt = Path(args.output) / CHECKPOINT
+    state = None
+    if args.resume and ckpt.is_file():
+        # every setting from the checkpoint; a flag given here must agree
+        state = load_checkpoint(ckpt)
+        net_kw = {
+            **state["net"],
+            **{f: v for f, v in net_kw.items() if _NET_FLAGS[f] in explicit},
+        }
+        train_kw = {
+            **{f: train_kw[f] for f in _TRAIN_FIELDS},
+            **{f: v for f, v in state["train"].items() if f in _TRAIN_FIELDS},
+            **{f: v for f, v in train_kw.items() if f in explicit},
+        }
+    net = NetConfig(**net_kw)
+    cfg = TrainConfig(**train_kw)
+    if state is not None:
+        check_resume(state, net, cfg, ckpt, label=_flag)  # names the flags
     log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
     return train(
         net,
@@ -280,17 +352,19 @@ def _train(args) -> dict:
         data_dir=args.data_dir,
         progress=not args.no_progress,
         log=log,
+        overwrite=args.overwrite,
     )
 
 
 def _evaluate(args) -> dict:
+    from lava_dmp.train.checkpoint import network_from_checkpoint
     from lava_dmp.train.data import make_dataset
-    from lava_dmp.train.model import DMPNet, NetConfig
-    from lava_dmp.train.trainer import evaluate, load_checkpoint
+    from lava_dmp.train.trainer import evaluate
+    from lava_dmp.validation import check_int
 
-    state = load_checkpoint(args.checkpoint)
-    net = DMPNet(NetConfig(**state["net"]))
-    net.load_state_dict(state["model"])
+    if args.limit_test is not None:
+        check_int("limit_test", args.limit_test, minimum=1)
+    net, state = network_from_checkpoint(args.checkpoint)
     tr = state["train"]
     test = make_dataset(
         tr["task"], "test", tr["perm_seed"], args.limit_test, args.data_dir
@@ -310,100 +384,198 @@ def _evaluate(args) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _explicit(parser: argparse.ArgumentParser, argv: list[str] | None) -> set[str]:
+    """The destinations of the options given on the command line (not left
+    at their defaults): parse again with every default suppressed."""
+    saved = []
+    for action in parser._subparsers._group_actions[0].choices.values():
+        for a in action._actions:
+            saved.append((a, a.default))
+            a.default = argparse.SUPPRESS
     try:
-        if args.command == "simulate":
-            from lava_dmp.demo import run_demo
+        given = vars(parser.parse_args(argv))
+    finally:
+        for a, default in saved:
+            a.default = default
+    return set(given) - {"command"}
 
-            summary = run_demo(args.output, args.data_dir, args.index, args.seed)
-            if args.json:
-                print(json.dumps(summary))
-            else:
-                _print_demo(summary)
-        elif args.command == "demo":
-            from lava_dmp.pipeline import run_pipeline
 
-            log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
-            summary = run_pipeline(
-                args.output,
-                args.data_dir,
-                args.limit_train,
-                args.limit_test,
-                args.epochs,
-                args.lava_samples,
-                args.lr,
-                args.order,
-                tuple(int(v) for v in args.sizes.split(",")),
-                progress=not args.no_progress,
-                log=log,
+def _dispatch(args, explicit: set[str]) -> dict | None:
+    """Run one command; returns its summary (None: it printed its own)."""
+    if args.command == "simulate":
+        from lava_dmp.demo import run_demo
+
+        summary = run_demo(
+            args.output, args.data_dir, args.index, args.seed, overwrite=args.overwrite
+        )
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            _print_demo(summary)
+        return None
+    if args.command == "demo":
+        from lava_dmp.pipeline import run_pipeline
+
+        log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
+        return run_pipeline(
+            args.output,
+            args.data_dir,
+            args.limit_train,
+            args.limit_test,
+            args.epochs,
+            args.lava_samples,
+            args.lr,
+            args.order,
+            _sizes(args.sizes),
+            progress=not args.no_progress,
+            log=log,
+        )
+    if args.command == "train":
+        return _train(args, explicit)
+    if args.command == "evaluate":
+        return _evaluate(args)
+    if args.command == "export":
+        from lava_dmp.deploy import export_checkpoint
+
+        return export_checkpoint(args.checkpoint, args.network, args.overwrite)
+    if args.command == "synthetic-shd":
+        from lava_dmp.datasets.synthetic import write_synthetic_shd
+
+        return write_synthetic_shd(
+            args.output,
+            args.train,
+            args.test,
+            args.seed,
+            rate_hz=args.rate_hz,
+            noise_hz=args.noise_hz,
+            overwrite=args.overwrite,
+        )
+    if args.command == "validate-brian2":
+        from lava_dmp.brian2.validate import print_validation, validate_cli
+
+        summary = validate_cli(
+            args.network,
+            args.samples,
+            _ints("substeps", args.substeps),
+            args.steps,
+            args.data_dir,
+            args.output,
+            overwrite=args.overwrite,
+        )
+        if not args.json:
+            print_validation(summary)
+            return None
+        return summary
+    if args.command == "cost":
+        from lava_dmp.cost.run import cost_network, print_cost
+
+        summary = cost_network(
+            args.network,
+            args.samples,
+            args.hardware,
+            args.lava_samples,
+            args.data_dir,
+            args.output,
+            progress=not args.no_progress,
+            overwrite=args.overwrite,
+        )
+        if not args.json:
+            print_cost(summary)
+            return None
+        return summary
+    if args.command == "run":
+        from lava_dmp.deploy import run_exported
+
+        return run_exported(
+            args.network,
+            args.samples,
+            args.checkpoint,
+            args.data_dir,
+            progress=not args.no_progress,
+        )
+    raise AssertionError(args.command)
+
+
+def _ints(name: str, text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"{name}: expected comma-separated integers, got {text!r}"
+        ) from None
+
+
+def _with_flag_names(
+    message: str, parser: argparse.ArgumentParser, command: str
+) -> str:
+    """``perm_seed: must be >= 0`` -> ``--perm-seed: must be >= 0`` when the
+    parameter is one of the command's options."""
+    sub = parser._subparsers._group_actions[0].choices[command]
+    flags = {a.dest: a.option_strings[-1] for a in sub._actions if a.option_strings}
+    flags.update({f: _flag(f) for f in _NET_FLAGS if _NET_FLAGS[f] in flags})
+    match = re.match(r"([a-z_]+): ", message)
+    if match and match.group(1) in flags and match.group(1) not in ("output",):
+        return flags[match.group(1)] + message[len(match.group(1)) :]
+    return message
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``lava-dmp`` with ``argv`` (default: the process's arguments).
+
+    Returns the exit status: 0 on success, 2 for bad input (one line on
+    stderr naming the parameter or file), 128 + the signal number when
+    SIGINT or SIGTERM stopped it (Lava runtimes and child processes are
+    ended first), 1 for an unexpected internal error (one line; the
+    traceback with ``LAVA_DMP_DEBUG=1``).
+    """
+    from lava_dmp.termination import Terminated, terminating_cleanly
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    explicit = _explicit(parser, argv) if args.command == "train" else set()
+    prefix = f"lava-dmp {args.command}"
+    try:
+        with terminating_cleanly():
+            summary = _dispatch(args, explicit)
+    except KeyboardInterrupt as err:
+        signum = err.signum if isinstance(err, Terminated) else 2
+        what = "SIGTERM" if signum == 15 else "SIGINT"
+        note = (
+            "; the last epoch's checkpoint is kept, --resume continues"
+            if args.command in ("train", "demo")
+            else ""
+        )
+        print(f"{prefix}: stopped by {what}{note}", file=sys.stderr)
+        return 128 + signum
+    except (ValueError, OSError) as err:
+        if os.environ.get("LAVA_DMP_DEBUG") == "1":
+            raise
+        if isinstance(err, OSError) and not isinstance(err, FileNotFoundError):
+            text = f"{err.strerror or err}" + (
+                f": {err.filename}" if err.filename else ""
             )
-        elif args.command == "train":
-            summary = _train(args)
-        elif args.command == "evaluate":
-            summary = _evaluate(args)
-        elif args.command == "export":
-            from lava_dmp.deploy import export_checkpoint
-
-            summary = export_checkpoint(args.checkpoint, args.network)
-        elif args.command == "synthetic-shd":
-            from lava_dmp.datasets.synthetic import write_synthetic_shd
-
-            summary = write_synthetic_shd(
-                args.output,
-                args.train,
-                args.test,
-                args.seed,
-                rate_hz=args.rate_hz,
-                noise_hz=args.noise_hz,
-            )
-        elif args.command == "validate-brian2":
-            from lava_dmp.brian2.validate import print_validation, validate_cli
-
-            summary = validate_cli(
-                args.network,
-                args.samples,
-                tuple(int(v) for v in args.substeps.split(",")),
-                args.steps,
-                args.data_dir,
-                args.output,
-            )
-            if not args.json:
-                print_validation(summary)
-        elif args.command == "cost":
-            from lava_dmp.cost.run import cost_network, print_cost
-
-            summary = cost_network(
-                args.network,
-                args.samples,
-                args.hardware,
-                args.lava_samples,
-                args.data_dir,
-                args.output,
-                progress=not args.no_progress,
-            )
-            if not args.json:
-                print_cost(summary)
-        elif args.command == "run":
-            from lava_dmp.deploy import run_exported
-
-            summary = run_exported(
-                args.network, args.samples, args.checkpoint, args.data_dir
-            )
-        quiet = ("simulate", "cost", "validate-brian2")
-        if args.command not in quiet or (args.command != "simulate" and args.json):
-            if args.json:
-                print(json.dumps(summary))
-            else:
-                print(
-                    f"lava-dmp {args.command}: "
-                    + ", ".join(
-                        f"{k}={v}" for k, v in summary.items() if k != "history"
-                    )
-                )
-    except (FileNotFoundError, ValueError) as err:
-        print(f"lava-dmp {args.command}: error: {err}", file=sys.stderr)
+        else:
+            text = str(err)
+        text = _with_flag_names(text, parser, args.command)
+        print(f"{prefix}: error: {text}", file=sys.stderr)
         return 2
+    except Exception as err:  # noqa: BLE001 - never a raw traceback
+        if os.environ.get("LAVA_DMP_DEBUG") == "1":
+            raise
+        print(
+            f"{prefix}: internal error: {type(err).__name__}: {err} (please report "
+            f"it; LAVA_DMP_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
+    if summary is not None:
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            print(
+                f"{prefix}: "
+                + ", ".join(f"{k}={v}" for k, v in summary.items() if k != "history")
+            )
     return 0
 
 

@@ -20,6 +20,7 @@ from lava_dmp.datasets.mnist import load_mnist, pixel_sequence
 from lava_dmp.golden import GoldenReadout, run_golden_network
 from lava_dmp.lava_run import run_and_probe
 from lava_dmp.network import build_network
+from lava_dmp.outputs import atomic_write_text, claim_output
 from lava_dmp.plotting import plot_network_run
 from lava_dmp.validation import check_int
 
@@ -63,16 +64,20 @@ def run_demo(
     data_dir: str | None = None,
     index: int = 0,
     seed: int = 0,
+    overwrite: bool = False,
 ) -> dict:
-    """Run the demo; write ``demo.png`` and ``demo_summary.json`` to ``output``.
+    """Run the demo; write ``demo.png`` and ``demo_summary.json`` to ``output``
+    (refusing earlier ones unless ``overwrite``).
 
     Returns the summary dict.
     """
     t0 = time.perf_counter()
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
+    index = check_int("index", index, minimum=0)
+    seed = check_int("seed", seed, minimum=0)
+    out = claim_output(output, ("demo.png", "demo_summary.json"), overwrite)
     images, labels = load_mnist("test", data_dir)
     index = check_int("index", index, 0, images.shape[0] - 1)
+    out.mkdir(parents=True, exist_ok=True)
     pixels = pixel_sequence(images[index]).astype(np.int64)[:, None]  # (784, 1)
     steps = pixels.shape[0]
     layers = demo_layers(seed)
@@ -145,7 +150,5 @@ def run_demo(
         "fixed dashed",
     )
     summary["total_seconds"] = round(time.perf_counter() - t0, 2)
-    tmp = out / "demo_summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2))
-    tmp.replace(out / "demo_summary.json")
+    atomic_write_text(out / "demo_summary.json", json.dumps(summary, indent=2))
     return summary

@@ -10,23 +10,51 @@ import numpy as np
 import torch
 
 from lava_dmp.netx import read_network, run_lava_many
+from lava_dmp.outputs import check_output_file
+from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import input_format, make_dataset
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
-from lava_dmp.train.model import DMPNet, NetConfig
-from lava_dmp.train.trainer import load_checkpoint
+from lava_dmp.train.model import DMPNet
+from lava_dmp.validation import check_int
 
 __all__ = ["export_checkpoint", "run_exported"]
 
 
 def _net_from_checkpoint(path: str | os.PathLike) -> tuple[DMPNet, dict]:
-    state = load_checkpoint(path)
-    net = DMPNet(NetConfig(**state["net"]))
-    net.load_state_dict(state["model"])
-    return net, state
+    return network_from_checkpoint(path)
 
 
-def export_checkpoint(checkpoint: str | os.PathLike, output: str | os.PathLike) -> dict:
-    """Export a training checkpoint to ``output`` (HDF5)."""
+def _check_same_network(net: DMPNet, layers, readout_w, checkpoint, network) -> None:
+    """Refuse a checkpoint whose network is not the exported one (before any
+    Lava run, not as a broadcast error after it)."""
+    mine = [
+        (b.synapse.in_channels, b.neuron.num_neurons, b.neuron.order)
+        for b in net.blocks
+    ]
+    mine.append(tuple(net.readout.linear.weight.shape[::-1]))
+    file = [(p.m_in, p.n, p.order) for p in layers]
+    file.append(tuple(readout_w.shape[::-1]))
+    if mine != file:
+
+        def describe(shapes):
+            sizes = [shapes[0][0]] + [s[1] for s in shapes]
+            return "-".join(map(str, sizes)) + f" (d = {[s[2] for s in shapes[:-1]]})"
+
+        raise ValueError(
+            f"checkpoint: {checkpoint} holds a {describe(mine)} network, but "
+            f"{network} is {describe(file)}; pass the checkpoint it was exported from"
+        )
+
+
+def export_checkpoint(
+    checkpoint: str | os.PathLike, output: str | os.PathLike, overwrite: bool = False
+) -> dict:
+    """Export a training checkpoint to ``output`` (HDF5).
+
+    Refuses an existing ``output`` unless ``overwrite``, a folder, and a
+    checkpoint with non-finite weights; writes atomically.
+    """
+    check_output_file(output, overwrite, name="network")
     net, state = _net_from_checkpoint(checkpoint)
     task = state["train"]["task"]
     in_scale, bits = input_format(task)
@@ -78,16 +106,22 @@ def run_exported(
     samples: int = 10,
     checkpoint: str | os.PathLike | None = None,
     data_dir: str | None = None,
+    progress: bool = True,
 ) -> dict:
     """Run ``samples`` real test sequences through the exported network in Lava.
 
     With ``checkpoint`` the quantised PyTorch forward of the same network runs
     too, and spikes of every layer and step are compared.
     """
-    layers, _, meta = read_network(network)
+    samples = check_int("samples", samples, minimum=1)
+    layers, (w, _, _, _), meta = read_network(network)
+    net = None
+    if checkpoint is not None:  # checked before the Lava run, not after it
+        net, _ = _net_from_checkpoint(checkpoint)
+        _check_same_network(net, layers, w, checkpoint, network)
     task, inputs, data, x = load_test_inputs(meta, samples, data_dir)
     t0 = time.perf_counter()
-    runs = run_lava_many(network, inputs, progress=True)
+    runs = run_lava_many(network, inputs, progress=progress)
     lava_pred = [int(np.argmax(r["scores"])) for r in runs]
     lava_spikes = [[r[f"s{k}"] for k in range(len(layers))] for r in runs]
     lava_seconds = time.perf_counter() - t0
@@ -101,8 +135,7 @@ def run_exported(
         "lava_accuracy": float(np.mean(np.array(lava_pred) == labels)),
         "lava_seconds": round(lava_seconds, 2),
     }
-    if checkpoint is not None:
-        net, _ = _net_from_checkpoint(checkpoint)
+    if net is not None:
         quantize_network(net, None, *input_format(task))
         with torch.no_grad():
             spikes = layer_spikes(net, x)

@@ -18,11 +18,13 @@ import numpy as np
 
 from lava_dmp.deploy import export_checkpoint, run_exported
 from lava_dmp.netx import read_network, run_lava
+from lava_dmp.outputs import atomic_write_text, claim_output, staged_output
 from lava_dmp.plotting import plot_network_run
 from lava_dmp.train.data import make_dataset
 from lava_dmp.train.export import quantize_network
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.train.trainer import TrainConfig, evaluate, load_checkpoint, train
+from lava_dmp.validation import check_int
 
 __all__ = ["run_pipeline", "DEMO_DEFAULTS"]
 
@@ -51,10 +53,18 @@ def run_pipeline(
     progress: bool = True,
     log=print,
 ) -> dict:
-    """Train, export, run in Lava; write ``summary.json`` and ``lava_run.png``."""
+    """Train, export, run in Lava; write ``summary.json`` and ``lava_run.png``.
+
+    Every argument is checked before anything is written. The new outputs
+    are built in a temporary folder inside ``output`` and replace the earlier
+    ones (``train/``, ``net.h5``, ``lava_run.png``, ``summary.json``) only
+    when the whole run has succeeded: a failing or interrupted run leaves the
+    earlier outputs whole.
+    """
     t0 = time.perf_counter()
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
+    limit_train = check_int("limit_train", limit_train, minimum=1)
+    limit_test = check_int("limit_test", limit_test, minimum=1)
+    lava_samples = check_int("lava_samples", lava_samples, 1, limit_test)
     net_cfg = NetConfig(sizes=tuple(sizes), order=order, theta=300.0)
     cfg = TrainConfig(
         task="smnist",
@@ -64,12 +74,25 @@ def run_pipeline(
         limit_train=limit_train,
         limit_test=limit_test,
     )
+    final = claim_output(output, (), name="output")
+    with staged_output(final) as out:
+        summary = _pipeline(
+            out, final, net_cfg, cfg, lava_samples, data_dir, progress, log
+        )
+        summary["total_seconds"] = round(time.perf_counter() - t0, 2)
+        atomic_write_text(out / "summary.json", json.dumps(summary, indent=2))
+    return summary
+
+
+def _pipeline(out, final, net_cfg, cfg, lava_samples, data_dir, progress, log):
+    """The demo's work, writing into the staging folder ``out``; paths in the
+    summary name where the files will be (``final``)."""
     trained = train(
         net_cfg, cfg, out / "train", data_dir=data_dir, progress=progress, log=log
     )
     ckpt = out / "train" / "checkpoint.pt"
     state = load_checkpoint(ckpt)
-    test = make_dataset("smnist", "test", limit=limit_test, data_dir=data_dir)
+    test = make_dataset("smnist", "test", limit=cfg.limit_test, data_dir=data_dir)
     net = DMPNet(NetConfig(**state["net"]))
     net.load_state_dict(state["model"])
     t_q = time.perf_counter()
@@ -91,6 +114,7 @@ def run_pipeline(
         title=f"Lava fixed-point run of the trained network, test digit 0 "
         f"(label {int(test.y[0])})",
     )
+    sizes, order, limit_train = net_cfg.sizes, net_cfg.order, cfg.limit_train
     summary = {
         "task": "smnist",
         "network": "-".join(map(str, sizes)) + f" d={order} theta=300",
@@ -109,11 +133,7 @@ def run_pipeline(
         "train_seconds": trained["seconds"],
         "quantised_eval_seconds": round(quant_seconds, 2),
         "lava_seconds": lava["lava_seconds"],
-        "total_seconds": round(time.perf_counter() - t0, 2),
-        "figure": str(out / "lava_run.png"),
-        "exported": str(network),
+        "figure": str(final / "lava_run.png"),
+        "exported": str(final / "net.h5"),
     }
-    tmp = out / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=2))
-    tmp.replace(out / "summary.json")
     return summary

@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from lava_dmp.legendre import legendre_decoder
+from lava_dmp.outputs import save_figure
 
 # Figures are built with matplotlib's object API (no pyplot): no backend is
 # chosen or changed, so the CLI writes files without a display and notebooks
@@ -61,7 +62,7 @@ def plot_network_run(
     axes[-1].set_xlabel("time step")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig
 
 
@@ -75,5 +76,5 @@ def plot_legendre_basis(path, order: int, points: int = 200) -> Figure:
     ax.set_ylabel("P_i(2r - 1)")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig

@@ -15,8 +15,12 @@ from matplotlib.figure import Figure  # no pyplot: the backend stays the caller'
 from lava_dmp.brian2.continuous import reference_layer, run_continuous
 from lava_dmp.brian2.discrete import run_discrete
 from lava_dmp.convert import DMPLayerParams
+from lava_dmp.outputs import atomic_write_text, claim_output, save_figure
 
 __all__ = ["default_layers", "run_lava_float", "validate_brian2", "validate_cli"]
+
+#: files written into ``output``
+OUTPUT_FILES = ("brian2.json", "brian2.png")
 
 
 def default_layers(seed: int = 0) -> list[DMPLayerParams]:
@@ -62,6 +66,7 @@ def validate_brian2(
     reference_substeps: int = 200,
     output: str | os.PathLike | None = None,
     progress: bool = False,
+    overwrite: bool = False,
 ) -> dict:
     """Run Lava float, Brian2 discrete and Brian2 continuous on ``inputs``.
 
@@ -69,8 +74,11 @@ def validate_brian2(
     and ``m`` against Lava float and the spike agreement; plus the
     convergence of the continuous reading of layer 0 to its fine reference
     (:func:`reference_layer`) on the first input. Writes ``brian2.json`` and
-    ``brian2.png`` into ``output``.
+    ``brian2.png`` into ``output`` (refusing earlier ones unless
+    ``overwrite``).
     """
+    if output is not None:
+        claim_output(output, OUTPUT_FILES, overwrite)
     t0 = time.perf_counter()
     layers = layers or default_layers()
     rows, conv = [], []
@@ -131,10 +139,9 @@ def validate_brian2(
         fig = os.path.join(output, "brian2.png")
         plot_validation(*first, fig)
         summary["figure"] = fig
-        tmp = os.path.join(output, "brian2.json.tmp")
-        with open(tmp, "w") as f:
-            json.dump(summary, f, indent=1)
-        os.replace(tmp, os.path.join(output, "brian2.json"))
+        atomic_write_text(
+            os.path.join(output, "brian2.json"), json.dumps(summary, indent=1)
+        )
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     return summary
 
@@ -203,7 +210,7 @@ def plot_validation(x, lava, readings, path: str | None, neurons: int = 3):
     ax[3].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=110)
+        save_figure(fig, path, dpi=110)
     return fig
 
 
@@ -214,6 +221,7 @@ def validate_cli(
     steps: int | None = None,
     data_dir: str | None = None,
     output: str | None = None,
+    overwrite: bool = False,
 ) -> dict:
     """Real inputs for :func:`validate_brian2`: MNIST test digits (grey
     levels / 255) through :func:`default_layers`, or the test inputs of an
@@ -221,6 +229,11 @@ def validate_cli(
     from lava_dmp.validation import check_int
 
     samples = check_int("samples", samples, minimum=1)
+    substeps = tuple(check_int("substeps", s, minimum=1) for s in substeps)
+    if steps is not None:
+        steps = check_int("steps", steps, minimum=2)
+    if output is not None:
+        claim_output(output, OUTPUT_FILES, overwrite)
     if network is None:
         from lava_dmp.train.data import make_dataset
 
@@ -238,9 +251,14 @@ def validate_cli(
         inputs = [x * fixed[0].in_scale for x in ints]
         source = f"{network} (its float reading), {meta.get('task')} test inputs"
     if steps is not None:
-        inputs = [x[: check_int("steps", steps, minimum=2)] for x in inputs]
+        inputs = [x[:steps] for x in inputs]
     summary = validate_brian2(
-        inputs, layers, tuple(substeps), output=output, progress=True
+        inputs,
+        layers,
+        tuple(substeps),
+        output=output,
+        progress=True,
+        overwrite=overwrite,
     )
     summary["inputs"] = source
     return summary

@@ -6,10 +6,19 @@ import numpy as np
 from matplotlib.figure import Figure  # no pyplot: the backend stays the caller's
 
 from lava_dmp.convert import FixedDMPParams
-from lava_dmp.cost.baselines import activity, dmp_scaled, loihi_like, reckon_like
+from lava_dmp.cost.baselines import (
+    ELFCORE,
+    LOIHI,
+    RECKON,
+    activity,
+    dmp_scaled,
+    loihi_like,
+    reckon_like,
+)
 from lava_dmp.cost.fast import golden_counts
 from lava_dmp.cost.hardware import HardwareSpec, preset
 from lava_dmp.cost.model import CostReport, cost_of, merge_reports
+from lava_dmp.outputs import save_figure
 
 __all__ = ["PAPER_CLAIMS", "compare_designs", "comparison_table", "plot_costs"]
 
@@ -91,6 +100,14 @@ def compare_designs(
 
     hw = hw or preset("default")
     hw_double = hw_double or preset("double")
+    # reports are keyed by design name: a shared name would merge two designs
+    names = [hw.name, ELFCORE, LOIHI, RECKON, hw_double.name]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"hardware: the designs compared need distinct names, got hw "
+            f"{hw.name!r} and hw_double {hw_double.name!r} beside the baselines "
+            f"{ELFCORE!r}, {LOIHI!r}, {RECKON!r}"
+        )
     parts: dict[str, list[CostReport]] = {}
     for lo in tqdm(
         range(0, len(inputs), batch), disable=not progress, desc="cost batches"
@@ -107,7 +124,7 @@ def compare_designs(
                 hw,
                 n,
                 fused=False,
-                design="elfcore-like",
+                design=ELFCORE,
                 real_step_s=real_step_s,
             ),
             loihi_like(acts, samples=n),
@@ -131,9 +148,7 @@ def comparison_table(
     """Our ratios beside the paper's claims, one row per claim."""
     d = reports[hw_name]
     big = reports[double_name]
-    elf, loihi, reckon = (
-        reports[k] for k in ("elfcore-like", "loihi-like", "reckon-like")
-    )
+    elf, loihi, reckon = (reports[k] for k in (ELFCORE, LOIHI, RECKON))
 
     def e(r: CostReport) -> float:
         return r.total_energy / r.samples
@@ -213,5 +228,5 @@ def plot_costs(
         a.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path, dpi=120)
+        save_figure(fig, path, dpi=120)
     return fig

@@ -11,9 +11,10 @@ import numpy as np
 
 from lava_dmp.cost.counters import Unit
 from lava_dmp.cost.fast import golden_counts
-from lava_dmp.cost.hardware import load_hardware, preset
+from lava_dmp.cost.hardware import FIT_SUFFIX, load_hardware, preset
 from lava_dmp.cost.report import compare_designs, comparison_table, plot_costs
 from lava_dmp.cost.run_config import NearMemorySimCfg
+from lava_dmp.outputs import atomic_write_text, claim_output
 from lava_dmp.validation import check_int
 
 __all__ = ["cost_network", "footprint", "lava_counts", "match_units"]
@@ -57,7 +58,7 @@ def fit_hardware(hw, layers, classes: int, widen: int = 1):
         for k, v in fp.items()
     }
     changes["memory_order"] = max(hw.memory_order, max(p.order for p in layers))
-    return dataclasses.replace(hw, name=hw.name + "-fit", **changes)
+    return dataclasses.replace(hw, name=hw.name + FIT_SUFFIX, **changes)
 
 
 def match_units(units: dict[str, Unit]) -> dict[str, str]:
@@ -116,11 +117,13 @@ def cost_network(
     output: str | os.PathLike | None = None,
     batch: int = 100,
     progress: bool = True,
+    overwrite: bool = False,
 ) -> dict:
     """Cost ``samples`` real test inputs of an exported network on the DMP
     design and the baselines; with ``lava_samples`` also run that many in
     Lava under :class:`NearMemorySimCfg` and check that its counters equal
-    the fast path's. Writes ``cost.json`` and ``cost.png`` into ``output``.
+    the fast path's. Writes ``cost.json`` and ``cost.png`` into ``output``
+    (refusing earlier ones unless ``overwrite``).
     """
     from lava_dmp.deploy import load_test_inputs
     from lava_dmp.netx import read_network
@@ -134,7 +137,19 @@ def cost_network(
         hw_double = fit_hardware(preset("double"), layers, w.shape[0], widen=2)
     else:
         hw = load_hardware(hardware)
-        hw_double = preset("double") if hw.name != "dmp-256" else hw
+        # the 256-neuron baseline is always the built-in design: a file cannot
+        # take its name (load_hardware), and the preset itself would be
+        # compared with itself under one name (merged reports, ratios of 1)
+        hw_double = preset("double")
+        if hw.name == hw_double.name:
+            raise ValueError(
+                f"hardware: {hw.name!r} ('double') is the 256-neuron baseline "
+                f"that every cost run compares against; cost the network on "
+                f"'default', 'fit' or a JSON file (a copy of the double preset "
+                f"saved under another name costs it on a 256-neuron core)"
+            )
+    if output is not None:  # every argument is checked first
+        claim_output(output, ("cost.json", "cost.png"), overwrite)
     task, inputs, data, _ = load_test_inputs(meta, samples, data_dir)
     reports = compare_designs(
         layers, inputs, w.shape[0], hw, hw_double, batch=batch, progress=progress
@@ -163,10 +178,10 @@ def cost_network(
         fig = os.path.join(output, "cost.png")
         plot_costs(reports, hw.name, fig)
         summary["figure"] = fig
-        tmp = os.path.join(output, "cost.json.tmp")
-        with open(tmp, "w") as f:
-            json.dump(summary, f, indent=1, default=float)
-        os.replace(tmp, os.path.join(output, "cost.json"))
+        atomic_write_text(
+            os.path.join(output, "cost.json"),
+            json.dumps(summary, indent=1, default=float),
+        )
     summary["seconds"] = round(time.perf_counter() - t0, 1)
     return summary
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +44,14 @@ def _find(folder: Path, name: str) -> Path:
 
 def _read_idx(path: Path, magic: int, ndim: int) -> np.ndarray:
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError
+        raise ValueError(
+            f"data_dir: {path} cannot be read ({type(err).__name__}: {err}); "
+            f"fetch the MNIST files again (scripts/fetch_mnist.sh)"
+        ) from None
     if len(raw) < 4 + 4 * ndim or int.from_bytes(raw[:4], "big") != magic:
         raise ValueError(f"data_dir: {path} is not an IDX file with magic {magic}")
     dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
@@ -74,6 +81,11 @@ def load_mnist(
     img_name, lbl_name = MNIST_FILES[split]
     images = _read_idx(_find(folder, img_name), 2051, 3)
     labels = _read_idx(_find(folder, lbl_name), 2049, 1)
+    if labels.size and labels.max() > 9:
+        raise ValueError(
+            f"data_dir: {split} labels must be digits 0 to 9, found "
+            f"{int(labels.max())} (corrupt label file?)"
+        )
     if images.shape[0] != labels.shape[0]:
         raise ValueError(
             f"data_dir: {split} images and labels differ in count "

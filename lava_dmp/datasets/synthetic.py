@@ -25,6 +25,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from lava_dmp.outputs import atomic_write, claim_output
 from lava_dmp.validation import check_int, check_positive
 
 __all__ = ["synthetic_trains", "write_spike_file", "write_synthetic_shd"]
@@ -94,15 +95,32 @@ def synthetic_trains(
 
 
 def write_synthetic_shd(
-    folder: str | os.PathLike, train: int = 8000, test: int = 2000, seed: int = 0, **kw
+    folder: str | os.PathLike,
+    train: int = 8000,
+    test: int = 2000,
+    seed: int = 0,
+    overwrite: bool = False,
+    **kw,
 ) -> dict:
-    """Write ``shd_train.h5`` and ``shd_test.h5`` into ``folder``."""
-    folder = Path(folder)
+    """Write ``shd_train.h5`` and ``shd_test.h5`` into ``folder`` (refusing
+    earlier ones unless ``overwrite``)."""
+    train = check_int("train", train, minimum=1)
+    test = check_int("test", test, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    folder = claim_output(folder, ("shd_train.h5", "shd_test.h5"), overwrite)
+    draws = {
+        split: synthetic_trains(n, s, **kw)
+        for split, n, s in (("train", train, seed), ("test", test, seed + 1))
+    }
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
-    for split, n, s in (("train", train, seed), ("test", test, seed + 1)):
-        trains, labels = synthetic_trains(n, s, **kw)
-        write_spike_file(folder / f"shd_{split}.h5", trains, labels)
+    for split, (trains, labels) in draws.items():
+        n = len(labels)
+        atomic_write(
+            folder / f"shd_{split}.h5",
+            lambda tmp, t=trains, lb=labels: write_spike_file(tmp, t, lb),
+            "data",
+        )
         out[split] = {
             "samples": n,
             "mean_spikes": float(np.mean([len(t) for t, _ in trains])),

@@ -6,8 +6,9 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from lava_dmp.legendre import check_theta
 from lava_dmp.train.blocks import DMPDense, Readout
-from lava_dmp.validation import check_int, check_positive
+from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
 __all__ = ["NetConfig", "DMPNet"]
 
@@ -42,11 +43,20 @@ class NetConfig:
         for s in self.sizes:
             check_int("sizes", s, minimum=1)
         check_int("order", self.order, minimum=1)
-        check_positive("theta", self.theta)
-        if self.init not in ("reference", "fan_in"):
-            raise ValueError(
-                f"init: must be 'reference' or 'fan_in', got {self.init!r}"
-            )
+        check_real("beta", self.beta, 0.0, 1.0)
+        check_positive("input_gain", self.input_gain)
+        check_positive("vth", self.vth)
+        check_positive("slope", self.slope)
+        check_int("dilation", self.dilation, minimum=1)
+        check_theta(self.theta, self.dilation)
+        check_positive("init_std", self.init_std)
+        check_real("dropout", self.dropout, 0.0, 0.99)
+        check_choice("reset", self.reset, ("hard", "soft"))
+        check_choice("init", self.init, ("reference", "fan_in"))
+        check_choice("readout", self.readout, ("mean", "last"))
+        for name in ("positive_drive", "fast_path", "memory"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name}: expected True or False")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -54,13 +64,22 @@ class NetConfig:
     #: fields that only shape the initial draw, not the trained network
     INIT_FIELDS = ("init_std", "init", "positive_drive")
 
+    def differences(self, stored: dict) -> dict[str, tuple]:
+        """Fields in which a checkpoint's ``net`` dict describes another
+        network: ``{field: (stored, mine)}``. The initialisation fields are
+        left out (loaded weights replace the draw; older checkpoints lack the
+        newer ones)."""
+        mine, other = self.to_dict(), NetConfig(**stored).to_dict()
+        return {
+            k: (other[k], v)
+            for k, v in mine.items()
+            if k not in self.INIT_FIELDS and other[k] != v
+        }
+
     def same_network(self, stored: dict) -> bool:
-        """Whether a checkpoint's ``net`` dict describes this network (the
-        initialisation fields aside: loaded weights replace the draw; older
-        checkpoints lack the newer ones)."""
-        mine = {k: v for k, v in self.to_dict().items() if k not in self.INIT_FIELDS}
-        other = NetConfig(**stored).to_dict()
-        return mine == {k: v for k, v in other.items() if k not in self.INIT_FIELDS}
+        """Whether a checkpoint's ``net`` dict describes this network (see
+        :meth:`differences`)."""
+        return not self.differences(stored)
 
 
 class DMPNet(torch.nn.Module):

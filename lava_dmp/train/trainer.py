@@ -1,6 +1,17 @@
 """Training loop: progress bars, a JSON line of metrics per epoch, atomic
 checkpoints every epoch, exact resume and a wall-clock budget.
 
+Nothing is lost: an output folder holding another run's checkpoint or metrics
+is refused unless the run resumes it or is told to overwrite it; a second run
+on a folder in use is refused (a lock file); the metrics line of an epoch is
+written after its checkpoint; a non-finite loss stops the run with the
+checkpoint of the last finite epoch kept.
+
+Resume is strict: every training setting comes from the checkpoint, and a
+different value is refused naming it, except for :data:`RESUME_CHANGEABLE`
+(``epochs``, ``max_minutes``, ``threads``), whose changes are recorded in the
+checkpoint's ``resumes`` list.
+
 Resume is exact because everything random is derived from the seed and the
 epoch number (initial weights from ``seed``, the shuffling of epoch ``e`` from
 ``seed * 100003 + e``): a run interrupted inside epoch ``e`` resumes from the
@@ -14,21 +25,66 @@ import math
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
+from lava_dmp.outputs import FolderLock, atomic_write_text, claim_output
 from lava_dmp.train import native
+from lava_dmp.train.checkpoint import (
+    check_finite_weights,
+    load_checkpoint,
+    network_from_checkpoint,
+    save_checkpoint,
+)
 from lava_dmp.train.cpu import set_threads, tune_allocator
 from lava_dmp.train.data import TASKS, make_dataset
 from lava_dmp.train.model import DMPNet, NetConfig
-from lava_dmp.validation import check_choice, check_int, check_positive
+from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
-__all__ = ["TrainConfig", "train", "evaluate", "load_checkpoint", "save_checkpoint"]
+__all__ = [
+    "TrainConfig",
+    "TrainingDiverged",
+    "ResumeMismatch",
+    "RESUME_CHANGEABLE",
+    "train",
+    "evaluate",
+    "check_resume",
+    "load_checkpoint",
+    "save_checkpoint",
+]
 
 CHECKPOINT = "checkpoint.pt"
+METRICS = "metrics.jsonl"
+
+#: Training settings a resumed run may change (recorded in the checkpoint).
+RESUME_CHANGEABLE = ("epochs", "max_minutes", "threads")
+
+
+class TrainingDiverged(ValueError):
+    """The loss became NaN or infinite; the last finite checkpoint is kept."""
+
+
+class ResumeMismatch(ValueError):
+    """A resumed run asks for settings other than its checkpoint's.
+
+    ``differences`` maps each field to ``(checkpoint's value, requested)``.
+    """
+
+    def __init__(self, path, differences: dict[str, tuple], label=str) -> None:
+        self.differences = differences
+        items = "; ".join(
+            f"{label(k)}: checkpoint {a!r}, this run {b!r}"
+            for k, (a, b) in differences.items()
+        )
+        super().__init__(
+            f"resume: {path} was trained with other settings ({items}); resume "
+            f"with the checkpoint's settings (only "
+            f"{', '.join(label(k) for k in RESUME_CHANGEABLE)} may change) or "
+            f"use another output folder"
+        )
 
 
 @dataclass
@@ -65,7 +121,27 @@ class TrainConfig:
         check_choice("lr_schedule", self.lr_schedule, ("step", "cosine"))
         check_int("epochs", self.epochs, minimum=1)
         check_int("batch_size", self.batch_size, minimum=1)
-        check_positive("lr", self.lr)
+        lr = check_positive("lr", self.lr)
+        if lr > 10.0:  # Adam's step is about lr: beyond this it only overflows
+            raise ValueError(f"lr: must be in (0, 10], got {lr:g}")
+        check_real("weight_decay", self.weight_decay, low=0.0)
+        if self.lr_step is not None:
+            check_int("lr_step", self.lr_step, minimum=1)
+        gamma = check_real("lr_gamma", self.lr_gamma)
+        if not 0.0 < gamma <= 1.0:
+            raise ValueError(f"lr_gamma: must be in (0, 1], got {gamma}")
+        check_int("seed", self.seed, minimum=0)
+        check_int("perm_seed", self.perm_seed, minimum=0)
+        for name in ("limit_train", "limit_test"):
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name), minimum=1)
+        if self.max_minutes is not None:
+            check_positive("max_minutes", self.max_minutes)
+        check_int("threads", self.threads, minimum=1)
+        if not isinstance(self.quantised, bool):
+            raise ValueError(
+                f"quantised: expected True or False, got {self.quantised!r}"
+            )
 
 
 def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
@@ -77,31 +153,6 @@ def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig):
         )
     # StepLR as the SHD reference (x lr_gamma every lr_step epochs); None: fixed
     return torch.optim.lr_scheduler.StepLR(opt, cfg.lr_step or 10**9, cfg.lr_gamma)
-
-
-def save_checkpoint(path: Path, state: dict) -> None:
-    """Write atomically: a crash leaves the previous checkpoint intact."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-def load_checkpoint(path: str | os.PathLike) -> dict:
-    """Load a checkpoint, with a clear error if it is missing or corrupt."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint: {path} does not exist")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as err:  # noqa: BLE001 - any unpickling failure
-        raise ValueError(
-            f"checkpoint: {path} is corrupt or not a lava-dmp "
-            f"checkpoint ({type(err).__name__}: {err})"
-        ) from err
-    missing = {"net", "train", "model", "optimizer", "epoch"} - set(state)
-    if missing:
-        raise ValueError(f"checkpoint: {path} lacks {sorted(missing)}")
-    return state
 
 
 def _optimizer(net: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -120,6 +171,50 @@ def evaluate(net: DMPNet, dataset, batch_size: int = 256) -> float:
     return correct / len(dataset)
 
 
+def check_resume(
+    state: dict, net_cfg: NetConfig, cfg: TrainConfig, path="checkpoint", label=str
+) -> dict[str, tuple]:
+    """Check that ``net_cfg`` and ``cfg`` continue the run of checkpoint
+    ``state``; return the changes of :data:`RESUME_CHANGEABLE` settings as
+    ``{field: (old, new)}``.
+
+    Raises :class:`ResumeMismatch` naming every other field that differs
+    (``label`` turns a field name into what the caller calls it, for example
+    a command-line flag).
+    """
+    diff = dict(net_cfg.differences(state["net"]))
+    stored = state["train"]
+    changed = {}
+    for f in fields(TrainConfig):
+        old, new = stored.get(f.name, f.default), getattr(cfg, f.name)
+        if f.name == "init_from" or old == new:
+            continue  # init_from only matters before epoch 1
+        if f.name in RESUME_CHANGEABLE:
+            changed[f.name] = (old, new)
+        else:
+            diff[f.name] = (old, new)
+    if diff:
+        raise ResumeMismatch(path, diff, label)
+    return changed
+
+
+def _check_labels(dataset, classes: int, split: str) -> None:
+    y = dataset.y
+    lo, hi = int(y.min()), int(y.max())
+    if lo < 0 or hi >= classes:
+        raise ValueError(
+            f"labels: the {split} data has labels in [{lo}, {hi}], but the network "
+            f"has {classes} outputs (labels must be in [0, {classes - 1}]; see "
+            f"--sizes)"
+        )
+
+
+def _write_metrics(path: Path, history: list[dict]) -> None:
+    atomic_write_text(
+        path, "".join(json.dumps(m) + "\n" for m in history), what="metrics"
+    )
+
+
 def train(
     net_cfg: NetConfig,
     cfg: TrainConfig,
@@ -128,30 +223,71 @@ def train(
     data_dir: str | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    overwrite: bool = False,
 ) -> dict:
     """Train, writing ``checkpoint.pt`` and ``metrics.jsonl`` into ``output``.
 
+    Parameters
+    ----------
+    net_cfg, cfg : NetConfig, TrainConfig
+        The network and how to train it.
+    output : path
+        Results folder. If it holds a checkpoint or metrics of another run,
+        the run is refused unless ``resume`` (continue that run: see
+        :func:`check_resume`) or ``overwrite`` (delete them and start again).
+    resume : bool
+        Continue from ``output/checkpoint.pt`` (a fresh start if there is
+        none yet).
+    data_dir : path or None
+        Data root.
+    progress : bool
+        Progress bars.
+    log : callable
+        Where messages go.
+    overwrite : bool
+        Replace another run's files in ``output``.
+
     Returns a summary (history, accuracies, parameter counts, stop reason).
+    Everything is checked before anything is written.
     """
     out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = out / CHECKPOINT
-    set_threads(cfg.threads)
-    tune_allocator()
+    if resume and overwrite:
+        raise ValueError("resume: --resume and --overwrite exclude each other")
+    ckpt_path, metrics_path = out / CHECKPOINT, out / METRICS
+    claim_output(
+        out,
+        (CHECKPOINT, METRICS),
+        overwrite=overwrite or resume,
+        hint="--resume (continue that run) or --overwrite (start again)",
+    )
+    state = None
+    if resume and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path)
+        check_finite_weights(state["model"], ckpt_path)
+        resume_changes = check_resume(state, net_cfg, cfg, ckpt_path)
     train_set = make_dataset(
         cfg.task, "train", cfg.perm_seed, cfg.limit_train, data_dir
     )
     test_set = make_dataset(cfg.task, "test", cfg.perm_seed, cfg.limit_test, data_dir)
+    _check_labels(train_set, net_cfg.sizes[-1], "train")
+    _check_labels(test_set, net_cfg.sizes[-1], "test")
+    if cfg.init_from is not None and state is None:
+        init_net, init = network_from_checkpoint(cfg.init_from)
+        diff = net_cfg.differences(init["net"])
+        if diff:
+            raise ValueError(
+                f"init_from: {cfg.init_from} holds another network ("
+                + "; ".join(
+                    f"{k}: {a!r} there, {b!r} here" for k, (a, b) in diff.items()
+                )
+                + ")"
+            )
+    set_threads(cfg.threads)
+    tune_allocator()
     torch.manual_seed(cfg.seed)
     net = DMPNet(net_cfg)
-    if cfg.init_from is not None:
-        init = load_checkpoint(cfg.init_from)
-        if not net_cfg.same_network(init["net"]):
-            raise ValueError(
-                f"init_from: {cfg.init_from} holds another network "
-                f"({init['net']['sizes']}, d={init['net']['order']})"
-            )
-        net.load_state_dict(init["model"])
+    if cfg.init_from is not None and state is None:
+        net.load_state_dict(init_net.state_dict())
         log(f"weights from {cfg.init_from} (epoch {init['epoch']})")
     if cfg.quantised:
         from lava_dmp.train.data import input_format
@@ -160,14 +296,8 @@ def train(
         quantize_network(net, None, *input_format(cfg.task))
     opt = _optimizer(net, cfg)
     sched = _scheduler(opt, cfg)
-    start_epoch, history = 0, []
-    if resume and ckpt_path.exists():
-        state = load_checkpoint(ckpt_path)
-        if not net_cfg.same_network(state["net"]) or state["train"]["task"] != cfg.task:
-            raise ValueError(
-                f"resume: {ckpt_path} was written for another "
-                f"network or task; use another --output"
-            )
+    start_epoch, history, resumes = 0, [], []
+    if state is not None:
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         if "scheduler" in state:
@@ -178,7 +308,18 @@ def train(
             for group, base in zip(opt.param_groups, sched.base_lrs):
                 group["lr"] = base * sched.lr_lambdas[0](sched.last_epoch)
         start_epoch, history = state["epoch"], state.get("history", [])
-        log(f"resumed from {ckpt_path} after epoch {start_epoch}")
+        resumes = list(state.get("resumes", []))
+        if resume_changes:
+            resumes.append(
+                {
+                    "after_epoch": start_epoch,
+                    "changed": {k: list(v) for k, v in resume_changes.items()},
+                }
+            )
+            log(
+                "resume changes "
+                + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in resume_changes.items())
+            )
     counts = net.param_counts()
     log(
         f"parameters: {counts['paper']} (paper convention), {counts['pytorch']} "
@@ -186,69 +327,21 @@ def train(
     )
     if not cfg.quantised:  # the float path's LIF: compiled kernels or torch
         log(f"LIF kernels: {native.status()}")
-    t_start = time.perf_counter()
-    stop_reason = "done"
-    for epoch in range(start_epoch, cfg.epochs):
-        net.train()
-        gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
-        torch.manual_seed(cfg.seed * 100003 + epoch + 1)  # dropout masks replay too
-        order = torch.randperm(len(train_set), generator=gen)
-        batches = range(0, len(order), cfg.batch_size)
-        bar = tqdm(
-            batches,
-            desc=f"epoch {epoch + 1}/{cfg.epochs}",
-            disable=not progress,
-            leave=False,
+    out.mkdir(parents=True, exist_ok=True)
+    with FolderLock(out):
+        if state is not None:
+            # the checkpoint's history is the record: drop metrics lines of
+            # epochs whose checkpoint was never written
+            _write_metrics(metrics_path, history)
+            log(f"resumed from {ckpt_path} after epoch {start_epoch}")
+        else:
+            for stale in (ckpt_path, metrics_path):
+                if stale.exists():  # claim_output let them through: overwrite
+                    stale.unlink()
+        run = _Run(
+            net, net_cfg, cfg, opt, sched, train_set, test_set, history, resumes, out
         )
-        loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.perf_counter()
-        for i in bar:
-            idx = order[i : i + cfg.batch_size]
-            x, y = train_set.x[idx], train_set.y[idx]
-            opt.zero_grad()
-            scores = net(x)
-            loss = torch.nn.functional.cross_entropy(scores, y)
-            loss.backward()
-            opt.step()
-            loss_sum += float(loss) * len(y)
-            correct += int((scores.argmax(dim=1) == y).sum())
-            seen += len(y)
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}")
-            if cfg.max_minutes and time.perf_counter() - t_start > 60 * cfg.max_minutes:
-                stop_reason = "max_minutes"
-                break
-        bar.close()
-        if stop_reason != "done":
-            log(
-                f"stopped inside epoch {epoch + 1} (time budget); the checkpoint "
-                f"of epoch {epoch} is kept, --resume replays epoch {epoch + 1}"
-            )
-            break
-        metrics = {
-            "epoch": epoch + 1,
-            "train_loss": loss_sum / seen,
-            "train_acc": correct / seen,
-            "test_acc": evaluate(net, test_set),
-            "seconds": round(time.perf_counter() - t_epoch, 2),
-            "lr": opt.param_groups[0]["lr"],
-        }
-        sched.step()
-        history.append(metrics)
-        log(json.dumps(metrics))
-        with open(out / "metrics.jsonl", "a") as fh:
-            fh.write(json.dumps(metrics) + "\n")
-        save_checkpoint(
-            ckpt_path,
-            {
-                "net": net_cfg.to_dict(),
-                "train": asdict(cfg),
-                "model": net.state_dict(),
-                "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
-                "epoch": epoch + 1,
-                "history": history,
-                "permutation": train_set.permutation,
-            },
-        )
+        stop_reason, t_start = _epochs(run, start_epoch, progress, log)
     summary = {}
     if cfg.quantised and history:  # the same weights in the float forward
         for block in net.blocks:
@@ -265,3 +358,115 @@ def train(
         "stop_reason": stop_reason,
         "seconds": round(time.perf_counter() - t_start, 2),
     }
+
+
+@dataclass
+class _Run:
+    """What the epoch loop works on."""
+
+    net: DMPNet
+    net_cfg: NetConfig
+    cfg: TrainConfig
+    opt: torch.optim.Optimizer
+    sched: object
+    train_set: object
+    test_set: object
+    history: list
+    resumes: list
+    out: Path
+
+
+def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, float]:
+    """The epoch loop; returns the stop reason and its start time."""
+    net, cfg, opt, sched = run.net, run.cfg, run.opt, run.sched
+    train_set, history, out = run.train_set, run.history, run.out
+    ckpt_path = out / CHECKPOINT
+    t_start = time.perf_counter()
+    stop_reason = "done"
+    for epoch in range(start_epoch, cfg.epochs):
+        net.train()
+        gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
+        torch.manual_seed(cfg.seed * 100003 + epoch + 1)  # dropout masks replay too
+        order = torch.randperm(len(train_set), generator=gen)
+        batches = range(0, len(order), cfg.batch_size)
+        bar = tqdm(
+            batches,
+            desc=f"epoch {epoch + 1}/{cfg.epochs}",
+            disable=not progress,
+            leave=False,
+        )
+        loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.perf_counter()
+        for b, i in enumerate(bar):
+            idx = order[i : i + cfg.batch_size]
+            x, y = train_set.x[idx], train_set.y[idx]
+            opt.zero_grad()
+            scores = net(x)
+            loss = torch.nn.functional.cross_entropy(scores, y)
+            if not torch.isfinite(loss):
+                bar.close()
+                kept = (
+                    f"the checkpoint of epoch {epoch} in {ckpt_path} is kept"
+                    if epoch
+                    else "no checkpoint was written"
+                )
+                raise TrainingDiverged(
+                    f"training diverged: the loss is {float(loss)} in epoch "
+                    f"{epoch + 1}, batch {b + 1} (lr {opt.param_groups[0]['lr']:g}); "
+                    f"{kept}. Lower --lr or check --init-std and the data"
+                )
+            loss.backward()
+            opt.step()
+            loss_sum += float(loss) * len(y)
+            correct += int((scores.argmax(dim=1) == y).sum())
+            seen += len(y)
+            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}")
+            if cfg.max_minutes and time.perf_counter() - t_start > 60 * cfg.max_minutes:
+                stop_reason = "max_minutes"
+                break
+        bar.close()
+        if stop_reason != "done":
+            log(
+                f"stopped inside epoch {epoch + 1} (time budget); the checkpoint "
+                f"of epoch {epoch} is kept, --resume replays epoch {epoch + 1}"
+            )
+            break
+        weights = net.state_dict()
+        bad = [
+            k
+            for k, v in weights.items()
+            if v.is_floating_point() and not bool(torch.isfinite(v).all())
+        ]
+        if bad:
+            raise TrainingDiverged(
+                f"training diverged: weights {bad[:3]} became non-finite in epoch "
+                f"{epoch + 1}; the checkpoint of epoch {epoch} is kept"
+            )
+        metrics = {
+            "epoch": epoch + 1,
+            "train_loss": loss_sum / seen,
+            "train_acc": correct / seen,
+            "test_acc": evaluate(net, run.test_set),
+            "seconds": round(time.perf_counter() - t_epoch, 2),
+            "lr": opt.param_groups[0]["lr"],
+        }
+        sched.step()
+        history.append(metrics)
+        log(json.dumps(metrics))
+        # the checkpoint first: a metrics line never describes an epoch whose
+        # checkpoint failed to save
+        save_checkpoint(
+            ckpt_path,
+            {
+                "net": run.net_cfg.to_dict(),
+                "train": asdict(cfg),
+                "model": weights,
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "epoch": epoch + 1,
+                "history": history,
+                "permutation": train_set.permutation,
+                "resumes": run.resumes,
+            },
+        )
+        _write_metrics(out / METRICS, history)  # whole, never a partial line
+    return stop_reason, t_start

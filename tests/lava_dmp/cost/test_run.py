@@ -1,5 +1,6 @@
 import json
 
+import pytest
 import torch
 
 from lava_dmp.cli import main
@@ -53,6 +54,7 @@ def test_cli_cost_on_mnist_digits(tmp_path, capsys):
     assert (
         main(
             ["cost", str(path), "--samples", "1", "--output", str(out), "--no-progress"]
+            + ["--overwrite"]
         )
         == 0
     )
@@ -83,3 +85,39 @@ def test_footprint_of_the_shd_network_fits_the_default_core():
     assert footprint(big, 20, fitted)["does_not_fit"] == []
     assert fitted.coef_sram_kib == 16.0 and fitted.memory_order == 12
     assert fitted.weight_sram_kib == 64.0  # already enough: unchanged
+
+
+def test_cost_keeps_the_built_in_256_neuron_baseline(tmp_path):
+    from lava_dmp.cost.hardware import preset
+    from lava_dmp.cost.run import cost_network
+
+    torch.manual_seed(1)
+    net = DMPNet(NetConfig(sizes=(1, 6, 10), order=3, theta=300.0, init_std=0.3))
+    path = tmp_path / "net.h5"
+    export_network(net, path, 784, task="smnist")
+    ref = cost_network(path, samples=1, progress=False)["designs"]["dmp-256"]
+    # a 128-neuron design named like the 256-neuron baseline used to replace it
+    fake = preset("default").to_dict()
+    fake["name"] = "dmp-256"
+    hw_file = tmp_path / "hw.json"
+    hw_file.write_text(json.dumps(fake))
+    with pytest.raises(ValueError, match="name 'dmp-256' is reserved"):
+        cost_network(path, samples=1, hardware=str(hw_file), progress=False)
+    # the preset itself (or an unchanged copy) would be compared with itself
+    preset("double").save(hw_file)
+    for hardware in ("double", str(hw_file)):
+        with pytest.raises(ValueError, match="is the 256-neuron baseline"):
+            cost_network(path, samples=1, hardware=hardware, progress=False)
+    # a user design under its own name leaves the baseline's numbers alone
+    mine = preset("double").to_dict()
+    mine["name"] = "my-256"
+    hw_file.write_text(json.dumps(mine))
+    summary = cost_network(path, samples=1, hardware=str(hw_file), progress=False)
+    assert summary["designs"]["dmp-256"] == ref
+    assert set(summary["designs"]) == {
+        "my-256",
+        "elfcore-like",
+        "loihi-like",
+        "reckon-like",
+        "dmp-256",
+    }
