@@ -12,6 +12,14 @@ import os
 import numpy as np
 import torch
 
+from lava_dmp.datasets.custom import (
+    InputSpec,
+    SequenceDataset,
+    as_dataset,
+    load_module,
+    load_npz,
+    task_spec,
+)
 from lava_dmp.datasets.mnist import load_mnist
 from lava_dmp.validation import check_choice, check_int
 
@@ -22,9 +30,13 @@ __all__ = [
     "permutation",
     "TASKS",
     "input_format",
+    "input_spec",
+    "test_sequences",
+    "as_training_data",
+    "SequenceDataset",
 ]
 
-TASKS = ("smnist", "psmnist", "shd", "ssc")
+TASKS = ("smnist", "psmnist", "shd", "ssc", "custom")
 
 
 def permutation(seed: int) -> np.ndarray:
@@ -69,6 +81,12 @@ class SequentialMNIST(torch.utils.data.Dataset):
         self.pixels = seq  # uint8, for the Lava fixed-point run
         self.x = torch.from_numpy(seq.astype(np.float32) / 255.0)[:, None, :]
         self.y = torch.from_numpy(labels.astype(np.int64))
+        self.spec = task_spec(task)
+        self.lengths = None
+
+    def sequence(self, i: int) -> np.ndarray:
+        """Sample ``i`` as Lava takes it: integers ``(784, 1)``."""
+        return self.pixels[i][:, None].astype(np.int64)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -98,6 +116,12 @@ class SpikeTask(torch.utils.data.Dataset):
         self.pixels = ds.x.transpose(0, 2, 1)  # (n, T, 140) integers
         self.x = torch.from_numpy(ds.x.astype(np.float32))
         self.y = torch.from_numpy(ds.labels)
+        self.spec = task_spec(task)
+        self.lengths = None
+
+    def sequence(self, i: int) -> np.ndarray:
+        """Sample ``i`` as Lava takes it: integers ``(T, 140)``."""
+        return self.pixels[i].astype(np.int64)
 
     def __len__(self) -> int:
         return len(self.y)
@@ -112,21 +136,68 @@ def make_dataset(
     perm_seed: int = 0,
     limit: int | None = None,
     data_dir: str | os.PathLike | None = None,
+    data: str | os.PathLike | None = None,
+    data_module: str | None = None,
+    spec: InputSpec | None = None,
 ):
-    """The dataset of ``task`` (see :data:`TASKS`); ``split`` 'train' or 'test'."""
+    """The dataset of ``task`` (see :data:`TASKS`); ``split`` 'train' or 'test'.
+
+    ``task='custom'`` reads ``data`` (an ``.npz`` of the contract of
+    :mod:`lava_dmp.datasets.custom`) or calls ``data_module``
+    (``'module:factory'``); ``spec`` is the encoding of a trained network
+    (test data), None derives it (training data).
+    """
     check_choice("task", task, TASKS)
+    check_choice("split", split, ("train", "test"))
+    if limit is not None:
+        limit = check_int("limit", limit, minimum=1)
+    if task == "custom":
+        if (data is None) == (data_module is None):
+            raise ValueError(
+                "data: the custom task reads --data FILE.npz or --data-module "
+                "module:factory (exactly one)"
+            )
+        ds = (
+            load_npz(data, split, spec)
+            if data
+            else load_module(data_module, split, spec)
+        )
+        return ds if limit is None else ds.take(limit)
     if task in ("shd", "ssc"):
         return SpikeTask(split, task, limit, data_dir)
     return SequentialMNIST(split, task, perm_seed, limit, data_dir)
 
 
+def input_spec(task: str, dataset=None) -> InputSpec:
+    """The :class:`InputSpec` of a task (a custom task's is its dataset's)."""
+    if task == "custom":
+        if dataset is None:
+            raise ValueError("task: a custom task's input spec comes from its data")
+        return dataset.spec
+    return task_spec(task)
+
+
 def input_format(task: str) -> tuple[float, int]:
     """``(in_scale, num_message_bits)`` of the first layer's integer input:
     grey levels / 255 for MNIST, binary spikes for SHD, 8-bit counts for SSC."""
-    check_choice("task", task, TASKS)
-    return {
-        "smnist": (1 / 255, 8),
-        "psmnist": (1 / 255, 8),
-        "shd": (1.0, 0),
-        "ssc": (1.0, 8),
-    }[task]
+    spec = task_spec(task)
+    return spec.scale, spec.message_bits
+
+
+def test_sequences(dataset, count: int | None = None) -> list[np.ndarray]:
+    """The first ``count`` samples as Lava takes them: integer ``(T_i, M)``."""
+    n = len(dataset) if count is None else min(count, len(dataset))
+    return [dataset.sequence(i) for i in range(n)]
+
+
+def as_training_data(data, test_data, spec: InputSpec | None = None):
+    """``(train, test)`` datasets from objects of the contract; the test set
+    is encoded with the training set's spec."""
+    train_set = as_dataset(data, spec, "data")
+    test_set = as_dataset(test_data, train_set.spec, "test_data")
+    if test_set.spec != train_set.spec:
+        raise ValueError(
+            f"test_data: encoded as {test_set.spec.describe()}, the training data "
+            f"as {train_set.spec.describe()}"
+        )
+    return train_set, test_set
