@@ -30,6 +30,21 @@ def _common(p: argparse.ArgumentParser, default_output: str) -> None:
     )
 
 
+def _data(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data",
+        default=None,
+        help="your own data: an .npz with x (n, channels, T), y (n,), optional "
+        "lengths, split ('train'/'test'), scale, message_bits, signed",
+    )
+    p.add_argument(
+        "--data-module",
+        default=None,
+        help="your own data: 'module:factory', factory(split) returns a dataset "
+        "of (x (channels, T), y[, length]) items",
+    )
+
+
 def _overwrite(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--overwrite",
@@ -79,8 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(tr, "outputs/train")
     tr.add_argument(
-        "--task", default="smnist", choices=("smnist", "psmnist", "shd", "ssc")
+        "--task",
+        default="smnist",
+        choices=("smnist", "psmnist", "shd", "ssc", "custom"),
+        help="custom: your own data, see --data and --data-module",
     )
+    _data(tr)
     tr.add_argument(
         "--sizes",
         default="1,200,200,10",
@@ -167,6 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(co, "outputs/cost")
     co.add_argument("network", help="exported network (.h5)")
+    _data(co)
+    co.add_argument(
+        "--step-ms",
+        type=float,
+        default=1.0,
+        help="real time of one step in ms, for the 'x real time' column (1 ms "
+        "for MNIST pixels and SHD bins; the frame hop of your own data)",
+    )
     co.add_argument("--samples", type=int, default=100, help="test samples costed")
     co.add_argument(
         "--hardware",
@@ -205,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(vb, "outputs/brian2")
     vb.add_argument("--network", default=None, help="exported network (.h5)")
+    _data(vb)
     vb.add_argument("--samples", type=int, default=2)
     vb.add_argument(
         "--substeps",
@@ -217,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("evaluate", help="test accuracy of a checkpoint")
     _common(ev, "outputs/evaluate")
     ev.add_argument("checkpoint")
+    _data(ev)
     ev.add_argument("--limit-test", type=int, default=None)
     ev.add_argument(
         "--quantised",
@@ -233,6 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     rn = sub.add_parser("run", help="run an exported network in Lava (fixed_pt)")
     _common(rn, "outputs/run")
     rn.add_argument("network")
+    _data(rn)
     rn.add_argument("--samples", type=int, default=10)
     rn.add_argument(
         "--checkpoint",
@@ -296,6 +326,8 @@ _TRAIN_FIELDS = (
     "threads",
     "quantised",
     "init_from",
+    "data",
+    "data_module",
 )
 
 
@@ -325,6 +357,8 @@ def _train(args, explicit: set[str]) -> dict:
     }
     net_kw["sizes"] = _sizes(args.sizes)
     train_kw = {field: getattr(args, field) for field in _TRAIN_FIELDS}
+    if train_kw["data"]:  # evaluate and export find it from any folder
+        train_kw["data"] = os.path.abspath(train_kw["data"])
     ckpt = Path(args.output) / CHECKPOINT
     state = None
     if args.resume and ckpt.is_file():
@@ -357,6 +391,7 @@ def _train(args, explicit: set[str]) -> dict:
 
 
 def _evaluate(args) -> dict:
+    from lava_dmp.deploy import checkpoint_spec
     from lava_dmp.train.checkpoint import network_from_checkpoint
     from lava_dmp.train.data import make_dataset
     from lava_dmp.train.trainer import evaluate
@@ -366,14 +401,24 @@ def _evaluate(args) -> dict:
         check_int("limit_test", args.limit_test, minimum=1)
     net, state = network_from_checkpoint(args.checkpoint)
     tr = state["train"]
+    spec = checkpoint_spec(state)
+    custom = dict(
+        data=args.data or tr.get("data"),
+        data_module=args.data_module or tr.get("data_module"),
+    )
     test = make_dataset(
-        tr["task"], "test", tr["perm_seed"], args.limit_test, args.data_dir
+        tr["task"],
+        "test",
+        tr["perm_seed"],
+        args.limit_test,
+        args.data_dir,
+        spec=spec,
+        **(custom if tr["task"] == "custom" else {}),
     )
     if args.quantised:
-        from lava_dmp.train.data import input_format
         from lava_dmp.train.export import quantize_network
 
-        quantize_network(net, None, *input_format(tr["task"]))
+        quantize_network(net, None, spec)
     return {
         "checkpoint": args.checkpoint,
         "task": tr["task"],
@@ -461,6 +506,8 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             args.data_dir,
             args.output,
             overwrite=args.overwrite,
+            data=args.data,
+            data_module=args.data_module,
         )
         if not args.json:
             print_validation(summary)
@@ -478,6 +525,9 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             args.output,
             progress=not args.no_progress,
             overwrite=args.overwrite,
+            data=args.data,
+            data_module=args.data_module,
+            step_ms=args.step_ms,
         )
         if not args.json:
             print_cost(summary)
@@ -492,6 +542,8 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             args.checkpoint,
             args.data_dir,
             progress=not args.no_progress,
+            data=args.data,
+            data_module=args.data_module,
         )
     raise AssertionError(args.command)
 

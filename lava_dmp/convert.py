@@ -417,6 +417,7 @@ def convert_layer(
     *,
     in_scale: float = 1.0,
     num_message_bits: int = 0,
+    signed_input: bool = False,
     input_gain: float = 1.0,
     x_max: float | None = None,
     weight_exp: int | None = None,
@@ -435,13 +436,18 @@ def convert_layer(
         sent as 8-bit integers.
     num_message_bits : int
         0 for binary spikes, else the graded message width of the input.
+    signed_input : bool
+        The input integers may be negative (``[-2^(b-1), 2^(b-1) - 1]``
+        instead of ``[0, 2^b - 1]``); the worst cases below then take both
+        signs.
     input_gain : float
         Gain on ``I`` in ``v = beta v + gain I``, folded into ``W_f``, ``W_m``
         and ``b``; 0.5 (:data:`REFERENCE_INPUT_GAIN`) for the authors'
         reference.
     x_max : float or None
         Largest drive ``x`` the memory must hold without saturating. ``None``
-        takes the worst case ``sum(max(w_x, 0)) s_max + max(b_x, 0)``.
+        takes the worst case ``sum(max(w_x, 0)) s_max + max(b_x, 0)`` for
+        non-negative input, ``sum(|w_x|) |s|_max + max(b_x, 0)`` for signed.
     weight_exp : int or None
         Dense exponent; ``None`` picks the smallest that fits the weights.
     test_steps : int
@@ -484,11 +490,17 @@ def convert_layer(
     q = quantize_lmu(
         d, params.theta, ds, fmt.a_bits, fmt.a_frac, fmt.b_bits, fmt.b_frac
     )
-    s_max = in_scale * ((1 << num_message_bits) - 1 if num_message_bits else 1)
+    if signed_input and not num_message_bits:
+        raise ValueError("signed_input: binary spikes (num_message_bits 0) are 0 or 1")
+    if signed_input:  # the largest magnitude is the most negative integer
+        s_max_int = 1 << (num_message_bits - 1)
+    else:
+        s_max_int = (1 << num_message_bits) - 1 if num_message_bits else 1
+    s_max = in_scale * s_max_int
     if x_max is None:
-        x_max = float(np.maximum(w_real[-1], 0).sum() * s_max + max(params.bias_x, 0.0))
+        w_x = np.abs(w_real[-1]) if signed_input else np.maximum(w_real[-1], 0)
+        x_max = float(w_x.sum() * s_max + max(params.bias_x, 0.0))
     x_max = check_real("x_max", x_max, 0.0)
-    s_max_int = (1 << num_message_bits) - 1 if num_message_bits else 1
     worst = int(np.abs(w_int).sum(axis=1).max()) * s_max_int * 2.0 ** max(w_exp, 0)
     if worst > np.iinfo(np.int32).max:
         raise ValueError(

@@ -9,10 +9,11 @@ import time
 import numpy as np
 import torch
 
+from lava_dmp.datasets.custom import InputSpec, task_spec
 from lava_dmp.netx import read_network, run_lava_many
 from lava_dmp.outputs import check_output_file
 from lava_dmp.train.checkpoint import network_from_checkpoint
-from lava_dmp.train.data import input_format, make_dataset
+from lava_dmp.train.data import make_dataset, test_sequences
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
 from lava_dmp.train.model import DMPNet
 from lava_dmp.validation import check_int
@@ -57,17 +58,7 @@ def export_checkpoint(
     check_output_file(output, overwrite, name="network")
     net, state = _net_from_checkpoint(checkpoint)
     task = state["train"]["task"]
-    in_scale, bits = input_format(task)
-    steps = 784 if task in ("smnist", "psmnist") else 0  # 0: set by the data
-    export_network(
-        net,
-        output,
-        steps=steps,
-        task=task,
-        permutation=state.get("permutation"),
-        in_scale=in_scale,
-        num_message_bits=bits,
-    )
+    export_network(net, output, checkpoint_spec(state), None, state.get("permutation"))
     layers, _, meta = read_network(output)
     return {
         "network": str(output),
@@ -79,26 +70,60 @@ def export_checkpoint(
     }
 
 
-def load_test_inputs(meta: dict, samples: int, data_dir: str | None = None) -> tuple:
-    """The first ``samples`` test sequences of an exported network's task.
+def checkpoint_spec(state: dict) -> InputSpec:
+    """The input spec a checkpoint was trained on (checkpoints of the
+    built-in tasks written before specs existed: the task's)."""
+    if "input" in state:
+        return InputSpec.from_dict(state["input"])
+    return task_spec(state["train"]["task"])
 
-    Returns ``(task, inputs, dataset, x)``: integer ``(T, M)`` arrays for
-    Lava and the golden model, the dataset (labels in ``.y``) and the
-    PyTorch input ``x`` (batch, channels, time), permuted for PS-MNIST.
+
+def load_test_inputs(
+    meta: dict,
+    samples: int,
+    data_dir: str | None = None,
+    data: str | os.PathLike | None = None,
+    data_module: str | None = None,
+) -> tuple:
+    """The first ``samples`` test sequences for an exported network.
+
+    The built-in tasks read their test sets (``data_dir``); a custom task
+    reads ``data`` (``.npz``, its ``test`` split if it has one) or calls
+    ``data_module``, encoded with the file's input spec: data that do not fit
+    it (channels, length, range) are refused naming both.
+
+    Returns ``(task, inputs, dataset, x)``: integer ``(T_i, M)`` arrays for
+    Lava and the golden model, the dataset (labels in ``.y``, lengths in
+    ``.lengths``) and the PyTorch input ``x`` (batch, channels, time),
+    permuted for PS-MNIST.
     """
-    task = meta.get("task") or "smnist"
+    samples = check_int("samples", samples, minimum=1)
+    spec = meta["input"]
+    task = spec.task
+    if task == "custom" or data is not None or data_module is not None:
+        if task != "custom":
+            raise ValueError(
+                f"data: the network was trained on the built-in task {task!r}, "
+                f"which reads its own test set; --data is for custom networks"
+            )
+        dataset = make_dataset(
+            "custom",
+            "test",
+            limit=samples,
+            data=data,
+            data_module=data_module,
+            spec=spec,
+        )
+        return task, test_sequences(dataset), dataset, dataset.x
     if task in ("smnist", "psmnist"):
         # the permutation travels with the network: read plain S-MNIST, permute
-        data = make_dataset("smnist", "test", limit=samples, data_dir=data_dir)
+        dataset = make_dataset("smnist", "test", limit=samples, data_dir=data_dir)
         perm = meta.get("permutation")
-        pixels = data.pixels if perm is None else data.pixels[:, perm]
-        x = data.x if perm is None else data.x[:, :, perm]
-        inputs = [p[:, None].astype(np.int64) for p in pixels]
-    else:
-        data = make_dataset(task, "test", limit=samples, data_dir=data_dir)
-        x = data.x
-        inputs = [p.astype(np.int64) for p in data.pixels]
-    return task, inputs, data, x
+        pixels = dataset.pixels if perm is None else dataset.pixels[:, perm]
+        x = dataset.x if perm is None else dataset.x[:, :, perm]
+        return task, [p[:, None].astype(np.int64) for p in pixels], dataset, x
+    dataset = make_dataset(task, "test", limit=samples, data_dir=data_dir)
+    return task, test_sequences(dataset), dataset, dataset.x
 
 
 def run_exported(
@@ -107,6 +132,8 @@ def run_exported(
     checkpoint: str | os.PathLike | None = None,
     data_dir: str | None = None,
     progress: bool = True,
+    data: str | os.PathLike | None = None,
+    data_module: str | None = None,
 ) -> dict:
     """Run ``samples`` real test sequences through the exported network in Lava.
 
@@ -119,30 +146,35 @@ def run_exported(
     if checkpoint is not None:  # checked before the Lava run, not after it
         net, _ = _net_from_checkpoint(checkpoint)
         _check_same_network(net, layers, w, checkpoint, network)
-    task, inputs, data, x = load_test_inputs(meta, samples, data_dir)
+    task, inputs, dataset, x = load_test_inputs(
+        meta, samples, data_dir, data, data_module
+    )
     t0 = time.perf_counter()
     runs = run_lava_many(network, inputs, progress=progress)
     lava_pred = [int(np.argmax(r["scores"])) for r in runs]
     lava_spikes = [[r[f"s{k}"] for k in range(len(layers))] for r in runs]
     lava_seconds = time.perf_counter() - t0
-    labels = data.y.numpy()
+    labels = dataset.y.numpy()
     total_spikes = int(sum(int(s.sum()) for run in lava_spikes for s in run))
     summary = {
         "network": str(network),
         "task": task,
-        "samples": len(data),
+        "samples": len(dataset),
         "lava_spikes": total_spikes,
         "lava_accuracy": float(np.mean(np.array(lava_pred) == labels)),
         "lava_seconds": round(lava_seconds, 2),
     }
     if net is not None:
-        quantize_network(net, None, *input_format(task))
+        quantize_network(net, None, meta["input"])
+        lengths = dataset.lengths
         with torch.no_grad():
             spikes = layer_spikes(net, x)
-            q_pred = net.readout(spikes[-1]).argmax(dim=1).numpy()
-        mism = sum(
-            int(np.sum(lava_spikes[i][k] != spikes[k][i].numpy().T))
-            for i in range(len(data))
+            q_pred = net.readout(spikes[-1], lengths).argmax(dim=1).numpy()
+        mism = sum(  # over each sample's own steps
+            int(
+                np.sum(lava_spikes[i][k] != spikes[k][i, :, : len(inputs[i])].numpy().T)
+            )
+            for i in range(len(dataset))
             for k in range(len(layers))
         )
         summary.update(

@@ -1,10 +1,13 @@
 """Exported DMP networks: an HDF5 file in netx's layout, and its Lava loader.
 
-Layout (``lava-dmp-netx``, format version 1)::
+Layout (``lava-dmp-netx``, format version 2)::
 
-    /meta       attrs: format, version, delay_convention, input_scale,
-                input_message_bits, steps (T), task; dataset permutation (optional)
-    /layer/<i>  attrs: type ('dmp' | 'readout'); datasets below
+    /meta       attrs: format, version, delay_convention, task, steps (the
+                longest sequence, T), and the input spec: input_channels,
+                input_scale, input_signed, input_message_bits; dataset
+                permutation (optional)
+    /layer/<i>  attrs: type ('dmp' | 'readout'), memory (dmp: False for a
+                plain LIF layer, whose memory path is all zeros); datasets below
       dmp:      shape, inFeatures, outFeatures, weight (N+1, M) int,
                 weight_exp, bias, bias_x, vth, dv, a_bar, b_bar, p, nu,
                 a_frac, b_frac, p_frac, nu_frac, m_frac, theta, order,
@@ -19,10 +22,15 @@ adds one more step: it accumulates steps ``1 .. T`` (``t_start = 1``) of a run
 of ``T + 1`` steps, i.e. the last layer's spikes of steps ``0 .. T - 1``, the
 window the training readout averages.
 
-Unknown formats or versions are refused. :func:`read_network` checks every
-file before it returns it (:func:`validate_network`): a file that lacks or
-mistypes a field, or for which the golden model and Lava's fixed-point models
-could disagree, is a ``ValueError`` naming the file and the field.
+Version 1 files (no input_channels, input_signed, memory) are read with
+``input_signed = False`` and every layer's memory on; a version 1 file with
+an empty task takes custom data (``--data``), never S-MNIST silently. Unknown
+formats and newer versions are refused, naming both versions.
+
+:func:`read_network` checks every file before it returns it
+(:func:`validate_network`): a file that lacks or mistypes a field, or for
+which the golden model and Lava's fixed-point models could disagree, is a
+``ValueError`` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ import h5py
 import numpy as np
 
 from lava_dmp.convert import FixedDMPParams
+from lava_dmp.datasets.custom import InputSpec
 from lava_dmp.fixed_point import (
     FixedPointFormat,
     dense_weights_bit_acc,
@@ -54,7 +63,9 @@ __all__ = [
 ]
 
 FORMAT = "lava-dmp-netx"
-VERSION = 1
+VERSION = 2
+#: versions this module reads
+READABLE = (1, 2)
 DELAY_CONVENTION = "dense-one-step-per-layer; readout t_start=1 over T+1 steps"
 
 _INT_FIELDS = (
@@ -76,12 +87,34 @@ def write_network(
     path: str | os.PathLike,
     layers: list[FixedDMPParams],
     readout: tuple[np.ndarray, int, np.ndarray],
-    steps: int,
-    task: str = "",
+    spec: InputSpec | None = None,
     permutation: np.ndarray | None = None,
     acc_bits: int = 32,
+    memory: list[bool] | None = None,
 ) -> None:
-    """Write an exported network atomically (a temporary file, then rename)."""
+    """Write an exported network atomically (a temporary file, then rename).
+
+    ``spec`` is the input encoding (default: layer 0's scale and message
+    bits, unsigned, any length, task ``custom``); ``memory`` says per layer
+    whether its memory path exists (default: all).
+    """
+    first = layers[0]
+    if spec is None:
+        spec = InputSpec(
+            channels=first.m_in,
+            scale=first.in_scale,
+            message_bits=first.num_message_bits,
+        )
+    if (spec.channels, spec.scale, spec.message_bits) != (
+        first.m_in,
+        first.in_scale,
+        first.num_message_bits,
+    ):
+        raise ValueError(
+            f"spec: {spec.describe()} does not match layer 0 ({first.m_in} inputs, "
+            f"in_scale {first.in_scale}, {first.num_message_bits} message bits)"
+        )
+    memory = [True] * len(layers) if memory is None else [bool(m) for m in memory]
     path = Path(path)
 
     def write(tmp: Path) -> None:
@@ -91,16 +124,19 @@ def write_network(
                 format=FORMAT,
                 version=VERSION,
                 delay_convention=DELAY_CONVENTION,
-                input_scale=layers[0].in_scale,
-                input_message_bits=layers[0].num_message_bits,
-                steps=int(steps),
-                task=task,
+                input_scale=float(spec.scale),
+                input_message_bits=int(spec.message_bits),
+                input_channels=int(spec.channels),
+                input_signed=bool(spec.signed),
+                steps=int(spec.steps),
+                task=spec.task,
             )
             if permutation is not None:
                 meta.create_dataset("permutation", data=np.asarray(permutation))
             for i, p in enumerate(layers):
                 g = f.create_group(f"layer/{i}")
                 g.attrs["type"] = "dmp"
+                g.attrs["memory"] = memory[i]
                 g.create_dataset("shape", data=np.array([p.n]))
                 g.create_dataset("inFeatures", data=p.m_in)
                 g.create_dataset("outFeatures", data=p.n)
@@ -136,7 +172,7 @@ _INT64_MAX = (1 << 63) - 1
 
 #: Valid ``meta`` tasks: unset (S-MNIST) and ``lava_dmp.train.data.TASKS``
 #: (not imported: that module loads torch).
-_TASKS = ("", "smnist", "psmnist", "shd", "ssc")
+_TASKS = ("", "smnist", "psmnist", "shd", "ssc", "custom")
 
 #: Tasks whose test sequences ``lava_dmp.deploy.load_test_inputs`` permutes,
 #: with their length: the permutation reorders the 784 steps of a digit.
@@ -328,7 +364,8 @@ def _read_file(f: h5py.File) -> tuple[list[FixedDMPParams], tuple, dict]:
             f"/layer holds {sorted(group.keys())}; expected groups 0 .. {count - 1} "
             f"(DMP layers, then the readout)"
         )
-    layers, readout = [], None
+    layers, readout, memory = [], None, []
+    version = int(meta["version"])
     for i in range(count):
         where = f"layer {i}"
         g = group[str(i)]
@@ -337,6 +374,13 @@ def _read_file(f: h5py.File) -> tuple[list[FixedDMPParams], tuple, dict]:
         kind = _attr_str(g.attrs, "type", where)
         if kind == "dmp" and i < count - 1:
             layers.append(_read_dmp(g, where))
+            if version >= 2:
+                flag = _attr(g.attrs, "memory", where)
+                if not isinstance(flag, (bool, np.bool_)):
+                    raise ValueError(f"{where} attribute 'memory' is {flag!r}")
+                memory.append(bool(flag))
+            else:
+                memory.append(True)
         elif kind == "readout" and i == count - 1 and layers:
             readout = _read_readout(g, where)
         elif kind in ("dmp", "readout"):
@@ -350,7 +394,49 @@ def _read_file(f: h5py.File) -> tuple[list[FixedDMPParams], tuple, dict]:
             )
     if readout is None:
         raise ValueError("needs DMP layers and a readout")
+    meta["memory"] = memory
     return layers, readout, meta
+
+
+def _input_spec(meta: dict, first: FixedDMPParams) -> InputSpec:
+    """The file's :class:`InputSpec` (a version 1 file without a task never
+    said what its input is: custom data encoded as layer 0 takes it)."""
+    task = meta["task"]
+    if int(meta["version"]) < 2:
+        if task:
+            from lava_dmp.datasets.custom import task_spec
+
+            return task_spec(task)
+        # said nothing of its input: custom data, encoded as layer 0 takes it
+        return InputSpec(
+            first.m_in,
+            int(meta["steps"]),
+            first.in_scale,
+            False,
+            first.num_message_bits,
+            "custom",
+        )
+    for key in ("input_channels", "input_signed"):
+        if key not in meta:
+            raise ValueError(f"meta lacks attribute {key!r}")
+    channels, signed = meta["input_channels"], meta["input_signed"]
+    if not _is_int(channels) or channels != first.m_in:
+        raise ValueError(
+            f"meta input_channels is {channels!r}; layer 0 takes {first.m_in}"
+        )
+    if not isinstance(signed, (bool, np.bool_)):
+        raise ValueError(f"meta input_signed is {signed!r}; expected True or False")
+    try:
+        return InputSpec(
+            channels=int(channels),
+            steps=int(meta["steps"]),
+            scale=float(meta["input_scale"]),
+            signed=bool(signed),
+            message_bits=int(meta["input_message_bits"]),
+            task=task or "custom",
+        )
+    except ValueError as err:
+        raise ValueError(f"meta input spec: {err}") from None
 
 
 def read_network(path: str | os.PathLike) -> tuple[list[FixedDMPParams], tuple, dict]:
@@ -359,7 +445,7 @@ def read_network(path: str | os.PathLike) -> tuple[list[FixedDMPParams], tuple, 
     Parameters
     ----------
     path : str or os.PathLike
-        A ``lava-dmp-netx`` HDF5 file of format version 1.
+        A ``lava-dmp-netx`` HDF5 file of format version 1 or 2.
 
     Returns
     -------
@@ -367,7 +453,9 @@ def read_network(path: str | os.PathLike) -> tuple[list[FixedDMPParams], tuple, 
     readout : tuple
         ``(weight (C, N), weight_exp, bias (C,), acc_bits)``.
     meta : dict
-        The ``/meta`` attributes, and ``permutation`` if the file has one.
+        The ``/meta`` attributes, ``permutation`` if the file has one,
+        ``input`` (its :class:`~lava_dmp.datasets.custom.InputSpec`) and
+        ``memory`` (per layer).
 
     Raises
     ------
@@ -611,9 +699,10 @@ def _check_format(meta: dict) -> None:
     version = meta.get("version")
     if not _is_int(version):
         raise ValueError(f"meta version is {version!r}; expected an integer")
-    if version != VERSION:
+    if version not in READABLE:
         raise ValueError(
-            f"has format version {version}; this lava-dmp reads version {VERSION} only"
+            f"has format version {version}; this lava-dmp reads versions "
+            f"{', '.join(map(str, READABLE))} (writes {VERSION})"
         )
 
 
@@ -652,6 +741,7 @@ def _check_meta(meta: dict, first: FixedDMPParams) -> None:
         raise ValueError(f"meta task is {task!r}; expected one of {_TASKS}")
     if meta.get("permutation") is not None:
         _check_permutation(meta["permutation"], task, int(steps))
+    meta["input"] = _input_spec(meta, first)
 
 
 def _check_permutation(perm: object, task: str, steps: int) -> None:
@@ -759,13 +849,15 @@ def run_lava_many(
     progress: bool = False,
     cfg=None,
 ) -> list[dict[str, np.ndarray]]:
-    """Run many integer sequences ``(T, M)`` through one Lava runtime.
+    """Run many integer sequences ``(T_i, M)`` through one Lava runtime.
 
-    Each sample runs ``T + 1`` steps (the readout's extra Dense step); between
+    Each sample runs ``T_i + 1`` steps (the readout's extra Dense step), so
+    sequences may differ in length and the readout accumulates exactly the
+    steps of each (what the training readout averages); between
     samples the state of every layer (v, m, drive, held current, step counter,
     Dense buffers) and of the readout is set back to zero, so each sample
     starts as a fresh network. Spikes are recorded into memmap files. Returns
-    per sample each layer's spikes ``s0, s1, ...`` ``(T, N)`` and ``scores``.
+    per sample each layer's spikes ``s0, s1, ...`` ``(T_i, N)`` and ``scores``.
     ``cfg`` is the run config (default ``Loihi2SimCfg(select_tag='fixed_pt')``;
     a :class:`lava_dmp.cost.NearMemorySimCfg` counts the run's cost). The
     runtime is always stopped.
@@ -783,13 +875,19 @@ def run_lava_many(
     samples = [np.asarray(x) for x in samples]
     if not samples:
         raise ValueError("samples: expected at least one input sequence")
-    steps = samples[0].shape[0]
-    for x in samples:
-        if x.shape != (steps, layers[0].m_in) or x.dtype.kind not in "iu":
+    m_in = layers[0].m_in
+    for i, x in enumerate(samples):
+        if (
+            x.ndim != 2
+            or x.shape[1] != m_in
+            or x.shape[0] < 1
+            or x.dtype.kind not in "iu"
+        ):
             raise ValueError(
-                f"samples: expected integer arrays of shape "
-                f"({steps}, {layers[0].m_in}), got {x.shape} {x.dtype}"
+                f"samples: expected integer arrays of shape (T, {m_in}), got "
+                f"{x.shape} {x.dtype} for sample {i}"
             )
+    steps = max(x.shape[0] for x in samples)
     pad = np.zeros((1, layers[0].m_in), dtype=np.int64)
     data = np.vstack([np.vstack([x, pad]) for x in samples])
     net = build_network(
@@ -814,9 +912,10 @@ def run_lava_many(
         root = net.layers[0]
         cfg = run_cfg("fixed") if cfg is None else cfg
         try:
-            for _ in tqdm(samples, disable=not progress, desc="Lava samples"):
-                root.run(condition=RunSteps(num_steps=steps + 1), run_cfg=cfg)
-                out = {f"s{i}": r.read()[:steps] for i, r in enumerate(recs)}
+            for x in tqdm(samples, disable=not progress, desc="Lava samples"):
+                n = x.shape[0]
+                root.run(condition=RunSteps(num_steps=n + 1), run_cfg=cfg)
+                out = {f"s{i}": r.read()[:n] for i, r in enumerate(recs)}
                 out["scores"] = np.asarray(net.readout.acc.get())
                 results.append(out)
                 for layer in net.layers:

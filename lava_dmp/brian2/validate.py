@@ -222,10 +222,13 @@ def validate_cli(
     data_dir: str | None = None,
     output: str | None = None,
     overwrite: bool = False,
+    data: str | os.PathLike | None = None,
+    data_module: str | None = None,
 ) -> dict:
     """Real inputs for :func:`validate_brian2`: MNIST test digits (grey
     levels / 255) through :func:`default_layers`, or the test inputs of an
-    exported network's task through that network's float reading."""
+    exported network's task (a custom network's ``data`` or ``data_module``)
+    through that network's float reading."""
     from lava_dmp.validation import check_int
 
     samples = check_int("samples", samples, minimum=1)
@@ -234,6 +237,8 @@ def validate_cli(
         steps = check_int("steps", steps, minimum=2)
     if output is not None:
         claim_output(output, OUTPUT_FILES, overwrite)
+    if network is None and (data is not None or data_module is not None):
+        raise ValueError("data: --data and --data-module go with --network")
     if network is None:
         from lava_dmp.train.data import make_dataset
 
@@ -247,7 +252,7 @@ def validate_cli(
 
         fixed, _, meta = read_network(network)
         layers = [p.to_float() for p in fixed]
-        _, ints, _, _ = load_test_inputs(meta, samples, data_dir)
+        _, ints, _, _ = load_test_inputs(meta, samples, data_dir, data, data_module)
         inputs = [x * fixed[0].in_scale for x in ints]
         source = f"{network} (its float reading), {meta.get('task')} test inputs"
     if steps is not None:

@@ -136,8 +136,8 @@ def dmp_scaled(
             if widened_input:
                 feats["events"] = feats["events"] * factor
             feats["reads"] = feats["events"] * rows
-        elif u.kind == "dmp":
-            nu = Unit("dmp", u.n * factor, u.name, order=u.order, dilation=u.dilation)
+        elif u.kind in ("dmp", "lif"):  # a hidden layer (lif: memory off)
+            nu = Unit(u.kind, u.n * factor, u.name, order=u.order, dilation=u.dilation)
             feats["spikes_out"] = feats["spikes_out"] * factor
             widened_input = True
         else:

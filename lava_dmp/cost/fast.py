@@ -13,11 +13,17 @@ from __future__ import annotations
 import numpy as np
 
 from lava_dmp.convert import FixedDMPParams
-from lava_dmp.cost.counters import COUNTERS, Unit, counter_rows, unit_ops
+from lava_dmp.cost.counters import (
+    COUNTERS,
+    Unit,
+    counter_rows,
+    features_from_counts,
+    unit_ops,
+)
 from lava_dmp.cost.hardware import HardwareSpec
 from lava_dmp.golden import run_golden_network
 
-__all__ = ["golden_counts", "network_units"]
+__all__ = ["golden_counts", "network_units", "without_memory"]
 
 
 def network_units(layers: list[FixedDMPParams], classes: int | None) -> dict[str, Unit]:
@@ -38,6 +44,42 @@ def network_units(layers: list[FixedDMPParams], classes: int | None) -> dict[str
     return units
 
 
+def without_memory(
+    units: dict[str, Unit],
+    counts: dict[str, np.ndarray],
+    memory: list[bool] | None,
+    hw: HardwareSpec,
+) -> tuple[dict[str, Unit], dict[str, np.ndarray]]:
+    """Re-describe the layers whose memory is off as plain LIF layers.
+
+    A network trained without memory (``NetConfig(memory=False)``) still runs
+    as DMP layers with zero memory weights; on the accelerator it is a LIF
+    layer: its synapse has no drive row and its neurons do no memory work
+    (no ``P m``, no ``nu x``, no memory update). The events counted (inputs,
+    spikes) are kept; the operations follow from the LIF units. Applied alike
+    to the fast path and to an instrumented Lava run.
+    """
+    if memory is None or all(memory):
+        return units, counts
+    units, counts = dict(units), dict(counts)
+    for i, on in enumerate(memory):
+        s_key, n_key = f"L{i}.dense", f"L{i}.dmp"
+        syn, neu = units.get(s_key), units.get(n_key)
+        if on or syn is None or neu is None:
+            continue
+        fs = features_from_counts(syn, counts[s_key])
+        fn = features_from_counts(neu, counts[n_key])
+        syn2 = Unit("synapse", neu.n, syn.name, 0, target=syn.target, source=syn.source)
+        fs["reads"] = fs["events"] * neu.n
+        neu2 = Unit("lif", neu.n, neu.name)
+        fn["refresh"] = np.zeros_like(fn["refresh"])
+        fn["active"] = np.ones_like(fn["active"])
+        for key, u, f in ((s_key, syn2, fs), (n_key, neu2, fn)):
+            units[key] = u
+            counts[key] = counter_rows(u, unit_ops(u, **f), hw)
+    return units, counts
+
+
 def golden_counts(
     layers: list[FixedDMPParams],
     samples: list[np.ndarray] | np.ndarray,
@@ -45,14 +87,22 @@ def golden_counts(
     classes: int | None = None,
     batch: int = 100,
     readout_start: int = 1,
+    memory: list[bool] | None = None,
 ) -> tuple[dict[str, Unit], dict[str, np.ndarray], list[np.ndarray]]:
-    """Counters of ``samples`` (each ``(T, M)`` integers) run as Lava runs them.
+    """Counters of ``samples`` (each ``(T, M)`` integers, one length) run as
+    Lava runs them; ``memory`` flags layers without memory
+    (:func:`without_memory`).
 
     Returns ``(units, counts, spikes)``: counter matrices
     ``(S (T + 1), len(COUNTERS))`` per unit, in sample order, and each
     layer's spikes ``(S, T + 1, N)``.
     """
-    x = np.stack([np.asarray(s) for s in samples])  # (S, T, M)
+    samples = [np.asarray(s) for s in samples]
+    if len({s.shape for s in samples}) != 1:
+        raise ValueError(
+            "samples: one length per call (group variable-length samples by length)"
+        )
+    x = np.stack(samples)  # (S, T, M)
     if x.ndim != 3 or x.dtype.kind not in "iu":
         raise ValueError(f"samples: expected integer arrays (T, M), got {x.shape}")
     n_s, steps = x.shape[0], x.shape[1] + 1
@@ -92,4 +142,5 @@ def golden_counts(
         f = dict(base, active=(k >= readout_start).astype(np.int64))
         counts[u.name] = counter_rows(u, unit_ops(u, **f), hw)
     assert all(c.shape[1] == len(COUNTERS) for c in counts.values())
+    units, counts = without_memory(units, counts, memory, hw)
     return units, counts, spikes

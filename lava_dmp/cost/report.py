@@ -91,10 +91,13 @@ def compare_designs(
     batch: int = 100,
     real_step_s: float = 1e-3,
     progress: bool = False,
+    memory: list[bool] | None = None,
 ) -> dict[str, CostReport]:
     """Cost of ``inputs`` on the DMP design and every baseline (fast path).
 
-    Runs the golden model in batches of ``batch`` samples and merges.
+    Runs the golden model in batches of ``batch`` samples of one length
+    (sequences of different lengths cost as they run, each its own steps)
+    and merges. ``memory`` flags layers without memory (costed as LIF).
     """
     from tqdm import tqdm
 
@@ -109,11 +112,18 @@ def compare_designs(
             f"{ELFCORE!r}, {LOIHI!r}, {RECKON!r}"
         )
     parts: dict[str, list[CostReport]] = {}
-    for lo in tqdm(
-        range(0, len(inputs), batch), disable=not progress, desc="cost batches"
-    ):
-        chunk = inputs[lo : lo + batch]
-        units, counts, _ = golden_counts(layers, chunk, hw, classes=classes)
+    by_length: dict[int, list[np.ndarray]] = {}
+    for x in inputs:
+        by_length.setdefault(np.asarray(x).shape[0], []).append(x)
+    chunks = [
+        group[lo : lo + batch]
+        for group in by_length.values()
+        for lo in range(0, len(group), batch)
+    ]
+    for chunk in tqdm(chunks, disable=not progress, desc="cost batches"):
+        units, counts, _ = golden_counts(
+            layers, chunk, hw, classes=classes, memory=memory
+        )
         n = len(chunk)
         acts = activity(units, counts)
         reports = [

@@ -10,28 +10,31 @@ import time
 import numpy as np
 
 from lava_dmp.cost.counters import Unit
-from lava_dmp.cost.fast import golden_counts
+from lava_dmp.cost.fast import golden_counts, without_memory
 from lava_dmp.cost.hardware import FIT_SUFFIX, load_hardware, preset
 from lava_dmp.cost.report import compare_designs, comparison_table, plot_costs
 from lava_dmp.cost.run_config import NearMemorySimCfg
 from lava_dmp.outputs import atomic_write_text, claim_output
-from lava_dmp.validation import check_int
+from lava_dmp.validation import check_int, check_positive
 
 __all__ = ["cost_network", "footprint", "lava_counts", "match_units"]
 
 
-def footprint(layers, classes: int, hw, widen: int = 1) -> dict:
+def footprint(layers, classes: int, hw, widen: int = 1, memory=None) -> dict:
     """SRAM a network needs against the hardware's, and what does not fit.
 
-    ``widen`` multiplies every hidden layer's width (the 256-neuron variant).
+    ``widen`` multiplies every hidden layer's width (the 256-neuron variant);
+    layers whose ``memory`` flag is False need no drive row and no memory
+    coefficients.
     """
+    memory = [True] * len(layers) if memory is None else memory
     shapes = [
-        (p.m_in * (widen if i else 1), p.n * widen, p.order)
-        for i, p in enumerate(layers)
+        (p.m_in * (widen if i else 1), p.n * widen, p.order if on else 0)
+        for i, (p, on) in enumerate(zip(layers, memory))
     ]
-    w_bits = sum(m * (n + 1) for m, n, _ in shapes) * hw.weight_bits
+    w_bits = sum(m * (n + (d > 0)) for m, n, d in shapes) * hw.weight_bits
     w_bits += shapes[-1][1] * classes * hw.weight_bits
-    c_bits = sum(n * d + n + d * d + d for _, n, d in shapes) * hw.coef_bits
+    c_bits = sum(n * d + n + d * d + d for _, n, d in shapes if d) * hw.coef_bits
     s_bits = (sum(n for _, n, _ in shapes) + classes) * hw.v_bits
     need = {
         "weight_sram_kib": w_bits / 8192,
@@ -118,18 +121,27 @@ def cost_network(
     batch: int = 100,
     progress: bool = True,
     overwrite: bool = False,
+    data: str | os.PathLike | None = None,
+    data_module: str | None = None,
+    step_ms: float = 1.0,
 ) -> dict:
     """Cost ``samples`` real test inputs of an exported network on the DMP
     design and the baselines; with ``lava_samples`` also run that many in
     Lava under :class:`NearMemorySimCfg` and check that its counters equal
     the fast path's. Writes ``cost.json`` and ``cost.png`` into ``output``
     (refusing earlier ones unless ``overwrite``).
+
+    A custom network costs its own test data (``data``, ``data_module``, as
+    :func:`lava_dmp.deploy.load_test_inputs` reads them); ``step_ms`` is the
+    real time of one step (the "x real time" figure). Layers exported without
+    memory are costed as plain LIF layers.
     """
     from lava_dmp.deploy import load_test_inputs
     from lava_dmp.netx import read_network
 
     samples = check_int("samples", samples, minimum=1)
     lava_samples = check_int("lava_samples", lava_samples, minimum=0)
+    step_ms = check_positive("step_ms", step_ms)
     t0 = time.perf_counter()
     layers, (w, _, _, _), meta = read_network(network)
     if hardware == "fit":  # the presets, enlarged where this network needs it
@@ -150,27 +162,48 @@ def cost_network(
             )
     if output is not None:  # every argument is checked first
         claim_output(output, ("cost.json", "cost.png"), overwrite)
-    task, inputs, data, _ = load_test_inputs(meta, samples, data_dir)
+    task, inputs, _, _ = load_test_inputs(meta, samples, data_dir, data, data_module)
+    memory = meta["memory"]
     reports = compare_designs(
-        layers, inputs, w.shape[0], hw, hw_double, batch=batch, progress=progress
+        layers,
+        inputs,
+        w.shape[0],
+        hw,
+        hw_double,
+        batch=batch,
+        real_step_s=step_ms / 1000.0,
+        progress=progress,
+        memory=memory,
     )
     table = comparison_table(reports, hw.name, hw_double.name)
     summary = {
         "network": str(network),
         "task": task,
         "samples": len(inputs),
-        "steps_per_sample": int(inputs[0].shape[0]) + 1,
+        "steps_per_sample": round(float(np.mean([len(x) for x in inputs])) + 1, 2),
+        "step_ms": step_ms,
+        "memory": memory,
         "hardware": hw.to_dict(),
-        "footprint": footprint(layers, w.shape[0], hw),
+        "footprint": footprint(layers, w.shape[0], hw, memory=memory),
         "hardware_double": hw_double.to_dict(),
         "designs": {k: r.summary() for k, r in reports.items()},
         "comparison": table,
     }
     if lava_samples:
         k = min(lava_samples, len(inputs))
-        cfg = NearMemorySimCfg(hardware=hw, max_steps=k * (inputs[0].shape[0] + 1))
+        cfg = NearMemorySimCfg(
+            hardware=hw, max_steps=sum(len(x) + 1 for x in inputs[:k])
+        )
         lu, lc, _ = lava_counts(network, inputs[:k], cfg)
-        gu, gc, _ = golden_counts(layers, inputs[:k], hw, classes=w.shape[0])
+        lu, lc = without_memory(lu, lc, memory, hw)
+        gc = {}  # sample by sample: lengths may differ
+        for x in inputs[:k]:
+            _, one, _ = golden_counts(
+                layers, [x], hw, classes=w.shape[0], memory=memory
+            )
+            for name, c in one.items():
+                gc.setdefault(name, []).append(c)
+        gc = {name: np.concatenate(c) for name, c in gc.items()}
         equal = set(lc) == set(gc) and all(np.array_equal(lc[n], gc[n]) for n in gc)
         summary["lava_check"] = {"samples": k, "counts_equal_fast_path": bool(equal)}
     if output is not None:
@@ -190,7 +223,8 @@ def print_cost(summary: dict) -> None:
     """Terminal tables of :func:`cost_network`'s summary."""
     print(
         f"lava-dmp cost: {summary['network']} ({summary['task']}), "
-        f"{summary['samples']} samples x {summary['steps_per_sample']} steps"
+        f"{summary['samples']} samples x {summary['steps_per_sample']} steps "
+        f"(mean) of {summary['step_ms']:g} ms"
     )
     head = f"  {'design':<14}{'steps/s':>12}{'x real time':>13}{'nJ/inference':>14}"
     print(head + f"{'pJ/step':>10}{'area mm2':>10}")

@@ -359,15 +359,18 @@ class DMPDense(AbstractDense):
         fmt: FixedPointFormat | None = None,
         in_scale: float = 1.0,
         num_message_bits: int = 0,
+        signed_input: bool = False,
     ) -> None:
         """Switch the forward to the fixed-point contract (``fmt=None``: the
         default format); :meth:`dequantize` switches back to float.
 
         ``in_scale`` is the real value of one input LSB (1 for spikes, 1/255
-        for grey levels in ``[0, 1]``).
+        for grey levels in ``[0, 1]``); ``signed_input`` says the integers
+        may be negative (the converter then bounds the memory for either sign).
         """
         self.fixed_format = fmt or FixedPointFormat()
         self.in_scale, self.num_message_bits = in_scale, num_message_bits
+        self.signed_input = bool(signed_input)
 
     def dequantize(self) -> None:
         """Back to the float forward."""
@@ -381,6 +384,7 @@ class DMPDense(AbstractDense):
             fmt,
             in_scale=getattr(self, "in_scale", 1.0),
             num_message_bits=getattr(self, "num_message_bits", 0),
+            signed_input=getattr(self, "signed_input", False),
             input_gain=self.neuron.input_gain,
             test_steps=0,
         )[0]
@@ -448,8 +452,24 @@ class DMPDense(AbstractDense):
         s_int = np.rint(ints)
         if np.max(np.abs(ints - s_int), initial=0.0) > 1e-3:  # float32 inputs
             raise ValueError(
-                f"input: quantised forward needs inputs on the grid of in_scale="
-                f"{self.in_scale} (spikes, or grey levels / 255)"
+                f"input: the quantised forward needs inputs on the integer grid of "
+                f"in_scale={self.in_scale:g} (encode the data with its InputSpec)"
+            )
+        bits, signed = self.num_message_bits, getattr(self, "signed_input", False)
+        lo, hi = (
+            (0, 1)
+            if not bits
+            else (
+                (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
+                if signed
+                else (0, (1 << bits) - 1)
+            )
+        )
+        if s_int.size and (s_int.min() < lo or s_int.max() > hi):
+            raise ValueError(
+                f"input: the quantised forward takes {bits}-bit "
+                f"{'signed ' if signed else ''}messages in [{lo}, {hi}] (x in_scale "
+                f"{self.in_scale:g}), got [{s_int.min():g}, {s_int.max():g}]"
             )
         s_int = s_int.astype(np.int64).transpose(2, 0, 1)  # (T, B, M)
         gold = GoldenDMPLayer(fixed).run(s_int, delay=self.delay_shift)
@@ -505,11 +525,35 @@ class Readout(torch.nn.Module):
         torch.nn.init.normal_(self.linear.weight, 0.0, init_std)
         torch.nn.init.zeros_(self.linear.bias)
 
-    def forward(self, s: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, s: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        r"""Scores of spikes ``s`` ``(B, N, T)``; with ``lengths`` ``(B,)`` the
+        average (or the last step) covers each sample's first ``lengths``
+        steps only.
+
+        .. math:: r = W \frac{1}{L} \sum_{t < L} s[t] + b
+        """
+        if lengths is None:
+            if self.mode == "mean":
+                # sum, then divide the small result: the gradient reaching the
+                # spikes stays a broadcast view instead of a (B, N, T) tensor
+                feats = s.sum(dim=-1) / s.shape[-1]
+            else:
+                feats = s[..., -1]
+            return self.linear(feats)
+        lengths = torch.as_tensor(lengths, device=s.device)
+        if lengths.shape != s.shape[:1] or bool(
+            (lengths < 1).any() | (lengths > s.shape[-1]).any()
+        ):
+            raise ValueError(
+                f"lengths: expected {s.shape[0]} values in [1, {s.shape[-1]}], got "
+                f"{lengths.tolist()[:8]}"
+            )
         if self.mode == "mean":
-            # sum, then divide the small result: the gradient reaching the
-            # spikes stays a broadcast view instead of a (B, N, T) tensor
-            feats = s.sum(dim=-1) / s.shape[-1]
+            steps = torch.arange(s.shape[-1], device=s.device)
+            mask = (steps[None, :] < lengths[:, None]).to(s.dtype)
+            feats = (s * mask[:, None, :]).sum(dim=-1) / lengths[:, None].to(s.dtype)
         else:
-            feats = s[..., -1]
+            feats = s[torch.arange(s.shape[0], device=s.device), :, lengths - 1]
         return self.linear(feats)

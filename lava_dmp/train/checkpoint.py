@@ -9,6 +9,7 @@ A checkpoint is a ``torch.save`` dict::
     model       the network's state dict  optimizer, scheduler: their states
     epoch       completed epochs          history  one metrics dict per epoch
     permutation PS-MNIST pixel order or None
+    input       the InputSpec of the data (optional; else the task's)
     resumes     what each --resume changed (optional)
 
 :func:`load_checkpoint` refuses anything else with one ``ValueError`` naming
@@ -41,7 +42,15 @@ CHECKPOINT_FORMAT = "lava-dmp-checkpoint"
 CHECKPOINT_VERSION = 1
 
 _REQUIRED = {"net": dict, "train": dict, "model": dict, "optimizer": dict}
-_OPTIONAL = {"scheduler", "history", "permutation", "resumes", "format", "version"}
+_OPTIONAL = {
+    "scheduler",
+    "history",
+    "permutation",
+    "resumes",
+    "input",
+    "format",
+    "version",
+}
 
 
 def save_checkpoint(path: str | os.PathLike, state: dict) -> None:

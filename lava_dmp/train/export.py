@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from lava_dmp.convert import convert_readout
+from lava_dmp.datasets.custom import BUILTIN_SPECS, InputSpec
 from lava_dmp.fixed_point import FixedPointFormat
 from lava_dmp.netx import write_network
 from lava_dmp.train.model import DMPNet
@@ -18,17 +19,30 @@ __all__ = ["quantize_network", "export_network", "layer_spikes", "MNIST_IN_SCALE
 MNIST_IN_SCALE = 1.0 / 255.0
 
 
+def _spec(spec, num_message_bits) -> InputSpec:
+    if isinstance(spec, InputSpec):
+        return spec
+    # the older form: (in_scale, num_message_bits) of unsigned input
+    return InputSpec(
+        channels=1,
+        scale=float(spec),
+        message_bits=8 if num_message_bits is None else int(num_message_bits),
+    )
+
+
 def quantize_network(
     net: DMPNet,
     fmt: FixedPointFormat | None = None,
-    in_scale: float = MNIST_IN_SCALE,
-    num_message_bits: int = 8,
+    spec: InputSpec | float = BUILTIN_SPECS["smnist"],
+    num_message_bits: int | None = None,
 ) -> DMPNet:
     """Put every block in the quantised (hardware-aware) forward; the first
-    block takes graded input of ``num_message_bits`` with LSB ``in_scale``."""
+    block takes the input of ``spec`` (its scale, message bits and sign; a
+    float is the older ``in_scale`` with ``num_message_bits``)."""
+    spec = _spec(spec, num_message_bits)
     for i, block in enumerate(net.blocks):
         if i == 0:
-            block.quantize(fmt, in_scale, num_message_bits)
+            block.quantize(fmt, spec.scale, spec.message_bits, spec.signed)
         else:
             block.quantize(fmt, 1.0, 0)
     return net
@@ -47,18 +61,34 @@ def layer_spikes(net: DMPNet, x: torch.Tensor) -> list[torch.Tensor]:
 def export_network(
     net: DMPNet,
     path: str | os.PathLike,
-    steps: int,
+    spec: InputSpec,
     fmt: FixedPointFormat | None = None,
-    task: str = "",
     permutation: np.ndarray | None = None,
-    in_scale: float = MNIST_IN_SCALE,
-    num_message_bits: int = 8,
 ) -> None:
     """Write the network in the ``lava-dmp-netx`` HDF5 format (bit-exact with
-    the quantised forward of the same ``fmt``)."""
+    the quantised forward of the same ``fmt``), with its input spec.
+
+    The network's forward mode (float or quantised, and the format) is the
+    same afterwards as before.
+    """
+    keys = ("fixed_format", "in_scale", "num_message_bits", "signed_input")
+    before = [{k: b.__dict__[k] for k in keys if k in b.__dict__} for b in net.blocks]
     fmt = fmt or FixedPointFormat()
-    quantize_network(net, fmt, in_scale, num_message_bits)
-    layers = [block.fixed_params() for block in net.blocks]
-    w = net.readout.linear.weight.detach().double().numpy()
-    b = net.readout.linear.bias.detach().double().numpy()
-    write_network(path, layers, convert_readout(w, b, fmt), steps, task, permutation)
+    try:
+        quantize_network(net, fmt, spec)
+        layers = [block.fixed_params() for block in net.blocks]
+    finally:  # leave the network as it was found
+        for block, saved in zip(net.blocks, before):
+            for k in keys:
+                block.__dict__.pop(k, None)
+            block.__dict__.update(saved)
+    w = net.readout.linear.weight.detach().double().cpu().numpy()
+    b = net.readout.linear.bias.detach().double().cpu().numpy()
+    write_network(
+        path,
+        layers,
+        convert_readout(w, b, fmt),
+        spec,
+        permutation,
+        memory=[block.memory for block in net.blocks],
+    )

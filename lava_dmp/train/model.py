@@ -64,16 +64,20 @@ class NetConfig:
     #: fields that only shape the initial draw, not the trained network
     INIT_FIELDS = ("init_std", "init", "positive_drive")
 
-    def differences(self, stored: dict) -> dict[str, tuple]:
+    #: fields that shape training only, not the weights: a network trained
+    #: with dropout fine-tunes without it (``init_from``)
+    TRAINING_FIELDS = ("dropout",)
+
+    def differences(self, stored: dict, weights_only: bool = False) -> dict[str, tuple]:
         """Fields in which a checkpoint's ``net`` dict describes another
         network: ``{field: (stored, mine)}``. The initialisation fields are
         left out (loaded weights replace the draw; older checkpoints lack the
-        newer ones)."""
+        newer ones); with ``weights_only`` (taking weights, not resuming a
+        run) also :data:`TRAINING_FIELDS`."""
+        skip = self.INIT_FIELDS + (self.TRAINING_FIELDS if weights_only else ())
         mine, other = self.to_dict(), NetConfig(**stored).to_dict()
         return {
-            k: (other[k], v)
-            for k, v in mine.items()
-            if k not in self.INIT_FIELDS and other[k] != v
+            k: (other[k], v) for k, v in mine.items() if k not in skip and other[k] != v
         }
 
     def same_network(self, stored: dict) -> bool:
@@ -124,7 +128,17 @@ class DMPNet(torch.nn.Module):
         # dropout on the spikes between layers (0.2 in the SHD reference)
         self.drop = torch.nn.Dropout(cfg.dropout)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    @property
+    def quantised(self) -> bool:
+        """Whether the blocks run the fixed-point (hardware-aware) forward."""
+        return any(block.fixed_format is not None for block in self.blocks)
+
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Class scores of ``x`` ``(batch, M, T)``; ``lengths`` ``(batch,)``
+        gives each sequence's valid steps (the readout averages over those
+        only: padding never changes a score)."""
         if x.dim() != 3 or x.shape[1] != self.cfg.sizes[0]:
             raise ValueError(
                 f"input: expected (batch, {self.cfg.sizes[0]}, time), "
@@ -132,9 +146,12 @@ class DMPNet(torch.nn.Module):
             )
         if not torch.isfinite(x).all():
             raise ValueError("input: contains NaN or infinite values")
+        # the integer forward is what Lava runs: no dropout there (dropout
+        # would scale spikes by 1 / (1 - p), off the integer grid)
+        drop = self.drop if not self.quantised else torch.nn.Identity()
         for block in self.blocks:
-            x = self.drop(block(x))
-        return self.readout(x)
+            x = drop(block(x))
+        return self.readout(x, lengths)
 
     def param_counts(self) -> dict[str, int]:
         """The paper's count (M N + N d + d^2 + d + M per layer, weights only,

@@ -40,7 +40,12 @@ from lava_dmp.train.checkpoint import (
     save_checkpoint,
 )
 from lava_dmp.train.cpu import set_threads, tune_allocator
-from lava_dmp.train.data import TASKS, make_dataset
+from lava_dmp.train.data import (
+    TASKS,
+    as_dataset,
+    as_training_data,
+    make_dataset,
+)
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
@@ -114,6 +119,8 @@ class TrainConfig:
     threads: int = 2
     quantised: bool = False
     init_from: str | None = None
+    data: str | None = None
+    data_module: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, TASKS)
@@ -138,6 +145,13 @@ class TrainConfig:
         if self.max_minutes is not None:
             check_positive("max_minutes", self.max_minutes)
         check_int("threads", self.threads, minimum=1)
+        if self.task != "custom" and (self.data or self.data_module):
+            raise ValueError(
+                f"data: --data and --data-module go with --task custom, not "
+                f"{self.task!r}"
+            )
+        if self.data and self.data_module:
+            raise ValueError("data: give --data or --data-module, not both")
         if not isinstance(self.quantised, bool):
             raise ValueError(
                 f"quantised: expected True or False, got {self.quantised!r}"
@@ -161,13 +175,30 @@ def _optimizer(net: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
 
 
 @torch.no_grad()
+def batch(dataset, idx) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """``(x, y, lengths)`` of the samples ``idx``; with variable lengths the
+    time axis is cut to the longest of them (the network is causal, so the
+    valid steps are unchanged)."""
+    x, y = dataset.x[idx], dataset.y[idx]
+    lengths = getattr(dataset, "lengths", None)
+    if lengths is None:
+        return x, y, None
+    lengths = lengths[idx]
+    return x[..., : int(lengths.max())], y, lengths
+
+
 def evaluate(net: DMPNet, dataset, batch_size: int = 256) -> float:
-    """Accuracy of ``net`` on ``dataset``."""
+    """Accuracy of ``net`` on ``dataset`` (a dataset of this package or any
+    object of the contract of :mod:`lava_dmp.datasets.custom`)."""
+    dataset = as_dataset(dataset, getattr(dataset, "spec", None))
+    was_training = net.training
     net.eval()
     correct = 0
-    for i in range(0, len(dataset), batch_size):
-        x, y = dataset.x[i : i + batch_size], dataset.y[i : i + batch_size]
-        correct += int((net(x).argmax(dim=1) == y).sum())
+    with torch.no_grad():
+        for i in range(0, len(dataset), batch_size):
+            x, y, lengths = batch(dataset, slice(i, i + batch_size))
+            correct += int((net(x, lengths).argmax(dim=1) == y).sum())
+    net.train(was_training)
     return correct / len(dataset)
 
 
@@ -224,6 +255,8 @@ def train(
     progress: bool = True,
     log: Callable[[str], None] = print,
     overwrite: bool = False,
+    data=None,
+    test_data=None,
 ) -> dict:
     """Train, writing ``checkpoint.pt`` and ``metrics.jsonl`` into ``output``.
 
@@ -246,6 +279,11 @@ def train(
         Where messages go.
     overwrite : bool
         Replace another run's files in ``output``.
+    data, test_data : datasets or None
+        For ``task='custom'``: the training and test sets, any objects of the
+        contract of :mod:`lava_dmp.datasets.custom` (the test set is encoded
+        with the training set's spec). Without them a custom task reads
+        ``cfg.data`` or ``cfg.data_module``.
 
     Returns a summary (history, accuracies, parameter counts, stop reason).
     Everything is checked before anything is written.
@@ -265,15 +303,41 @@ def train(
         state = load_checkpoint(ckpt_path)
         check_finite_weights(state["model"], ckpt_path)
         resume_changes = check_resume(state, net_cfg, cfg, ckpt_path)
-    train_set = make_dataset(
-        cfg.task, "train", cfg.perm_seed, cfg.limit_train, data_dir
-    )
-    test_set = make_dataset(cfg.task, "test", cfg.perm_seed, cfg.limit_test, data_dir)
+    if data is not None:
+        if cfg.task != "custom":
+            raise ValueError(f"data: datasets go with task='custom', not {cfg.task!r}")
+        if test_data is None:
+            raise ValueError("test_data: training on a dataset object needs a test set")
+        train_set, test_set = as_training_data(data, test_data)
+        if cfg.limit_train:
+            train_set = train_set.take(cfg.limit_train)
+        if cfg.limit_test:
+            test_set = test_set.take(cfg.limit_test)
+    else:
+        kw = dict(data_dir=data_dir, data=cfg.data, data_module=cfg.data_module)
+        train_set = make_dataset(
+            cfg.task, "train", cfg.perm_seed, cfg.limit_train, **kw
+        )
+        spec = train_set.spec if cfg.task == "custom" else None
+        test_set = make_dataset(
+            cfg.task, "test", cfg.perm_seed, cfg.limit_test, spec=spec, **kw
+        )
+    spec = train_set.spec
+    if spec.channels != net_cfg.sizes[0]:
+        raise ValueError(
+            f"sizes: the data has {spec.channels} input channels, the network "
+            f"takes {net_cfg.sizes[0]} (the first of --sizes)"
+        )
+    if state is not None and "input" in state and state["input"] != spec.to_dict():
+        raise ValueError(
+            f"resume: {ckpt_path} was trained on data encoded as "
+            f"{state['input']}, this data is {spec.to_dict()}"
+        )
     _check_labels(train_set, net_cfg.sizes[-1], "train")
     _check_labels(test_set, net_cfg.sizes[-1], "test")
     if cfg.init_from is not None and state is None:
         init_net, init = network_from_checkpoint(cfg.init_from)
-        diff = net_cfg.differences(init["net"])
+        diff = net_cfg.differences(init["net"], weights_only=True)
         if diff:
             raise ValueError(
                 f"init_from: {cfg.init_from} holds another network ("
@@ -290,10 +354,9 @@ def train(
         net.load_state_dict(init_net.state_dict())
         log(f"weights from {cfg.init_from} (epoch {init['epoch']})")
     if cfg.quantised:
-        from lava_dmp.train.data import input_format
         from lava_dmp.train.export import quantize_network
 
-        quantize_network(net, None, *input_format(cfg.task))
+        quantize_network(net, None, spec)
     opt = _optimizer(net, cfg)
     sched = _scheduler(opt, cfg)
     start_epoch, history, resumes = 0, [], []
@@ -398,9 +461,9 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
         loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.perf_counter()
         for b, i in enumerate(bar):
             idx = order[i : i + cfg.batch_size]
-            x, y = train_set.x[idx], train_set.y[idx]
+            x, y, lengths = batch(train_set, idx)
             opt.zero_grad()
-            scores = net(x)
+            scores = net(x, lengths)
             loss = torch.nn.functional.cross_entropy(scores, y)
             if not torch.isfinite(loss):
                 bar.close()
@@ -465,6 +528,7 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
                 "epoch": epoch + 1,
                 "history": history,
                 "permutation": train_set.permutation,
+                "input": train_set.spec.to_dict(),
                 "resumes": run.resumes,
             },
         )

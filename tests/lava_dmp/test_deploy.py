@@ -47,7 +47,7 @@ def test_cli_train_export_run(tmp_path, capsys):
     net = tmp_path / "net.h5"
     assert main(["export", str(out / "checkpoint.pt"), str(net), "--json"]) == 0
     exported = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert exported["format_version"] == 1
+    assert exported["format_version"] == 2
     assert (
         main(
             [

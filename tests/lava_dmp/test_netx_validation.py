@@ -12,6 +12,7 @@ import pytest
 
 import lava_dmp.netx as netx
 from lava_dmp.convert import DMPLayerParams, convert_layer, convert_readout
+from lava_dmp.datasets.custom import InputSpec
 from lava_dmp.netx import read_network, validate_network, write_network
 
 STEPS = 784  # a PS-MNIST file: the permutation reorders the 784 steps
@@ -38,7 +39,15 @@ def written(tmp_path_factory):
     """The network, and the bytes of its file (written once)."""
     layers, readout, perm = _network()
     path = tmp_path_factory.mktemp("valid") / "net.h5"
-    write_network(path, layers, readout, STEPS, task="psmnist", permutation=perm)
+    spec = InputSpec(
+        layers[0].m_in,
+        STEPS,
+        layers[0].in_scale,
+        False,
+        layers[0].num_message_bits,
+        "psmnist",
+    )
+    write_network(path, layers, readout, spec, permutation=perm)
     return layers, readout, perm, path.read_bytes()
 
 
@@ -358,6 +367,8 @@ def test_validate_network_in_memory(written):
         "delay_convention": netx.DELAY_CONVENTION,
         "input_scale": layers[0].in_scale,
         "input_message_bits": layers[0].num_message_bits,
+        "input_channels": layers[0].m_in,
+        "input_signed": False,
         "steps": STEPS,
         "task": "psmnist",
         "permutation": perm,

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lava_dmp.cli import main
+from lava_dmp.datasets.custom import task_spec
 from lava_dmp.train.export import export_network
 from lava_dmp.train.model import DMPNet, NetConfig
 
@@ -12,7 +13,7 @@ def test_cli_cost_on_mnist_digits(tmp_path, capsys):
     torch.manual_seed(1)
     net = DMPNet(NetConfig(sizes=(1, 16, 12, 10), order=4, theta=300.0, init_std=0.3))
     path = tmp_path / "net.h5"
-    export_network(net, path, 784, task="smnist")
+    export_network(net, path, task_spec("smnist"))
     out = tmp_path / "cost"
     argv = [
         "cost",
@@ -94,7 +95,7 @@ def test_cost_keeps_the_built_in_256_neuron_baseline(tmp_path):
     torch.manual_seed(1)
     net = DMPNet(NetConfig(sizes=(1, 6, 10), order=3, theta=300.0, init_std=0.3))
     path = tmp_path / "net.h5"
-    export_network(net, path, 784, task="smnist")
+    export_network(net, path, task_spec("smnist"))
     ref = cost_network(path, samples=1, progress=False)["designs"]["dmp-256"]
     # a 128-neuron design named like the 256-neuron baseline used to replace it
     fake = preset("default").to_dict()

@@ -156,13 +156,14 @@ def test_cycles_follow_the_public_model():
 
 
 def test_fast_path_equals_lava_path(tmp_path):
+    from lava_dmp.datasets.custom import InputSpec
     from lava_dmp.train.export import export_network
     from lava_dmp.train.model import DMPNet, NetConfig
 
     torch.manual_seed(0)
     net = DMPNet(NetConfig(sizes=(3, 12, 8, 4), order=3, theta=20.0, init_std=0.3))
     path = tmp_path / "net.h5"
-    export_network(net, path, 25, in_scale=1.0, num_message_bits=0)
+    export_network(net, path, InputSpec(3, 25))
     rng = np.random.default_rng(7)
     inputs = [(rng.random((25, 3)) < 0.5).astype(np.int64) for _ in range(3)]
     cfg = NearMemorySimCfg(max_steps=3 * 26)

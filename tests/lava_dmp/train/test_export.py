@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from lava_dmp.convert import convert_layer
+from lava_dmp.datasets.custom import task_spec
 from lava_dmp.golden import GoldenDMPLayer
 from lava_dmp.netx import read_network, run_lava, run_lava_many
 from lava_dmp.train.data import SequentialMNIST
@@ -49,9 +50,9 @@ def test_export_then_lava_run_has_zero_spike_mismatches(tmp_path):
     data = SequentialMNIST("test", "psmnist", perm_seed=1, limit=20)
     net = quantize_network(_net(1))
     path = tmp_path / "net.h5"
-    export_network(net, path, steps=784, task="psmnist", permutation=data.permutation)
+    export_network(net, path, task_spec("psmnist"), permutation=data.permutation)
     layers, readout, meta = read_network(path)
-    assert meta["version"] == 1 and np.array_equal(
+    assert meta["version"] == 2 and np.array_equal(
         meta["permutation"], data.permutation
     )
     torch_spikes = layer_spikes(net, data.x)
@@ -72,7 +73,7 @@ def test_single_sample_run_equals_first_of_many(tmp_path):
     data = SequentialMNIST("test", "smnist", limit=2)
     net = quantize_network(_net(2))
     path = tmp_path / "net.h5"
-    export_network(net, path, steps=784)
+    export_network(net, path, task_spec("smnist"))
     one = run_lava(path, data.pixels[1][:, None].astype(np.int64))
     many = run_lava_many(path, [p[:, None].astype(np.int64) for p in data.pixels])
     assert np.array_equal(one["s1"], many[1]["s1"])
@@ -82,7 +83,7 @@ def test_single_sample_run_equals_first_of_many(tmp_path):
 def test_loader_refuses_unknown_version(tmp_path):
     net = quantize_network(_net())
     path = tmp_path / "net.h5"
-    export_network(net, path, steps=10)
+    export_network(net, path, task_spec("smnist"))
     with h5py.File(path, "a") as f:
         f["meta"].attrs["version"] = 99
     with pytest.raises(ValueError, match="version 99"):
