@@ -26,7 +26,7 @@ from lava.proc.lif.process import LIF
 from lava_dmp.convert import DMPLayerParams, convert_layer
 from lava_dmp.fixed_point import SIGN_MODE
 from lava_dmp.lava_run import run_cfg, stop_runtime
-from lava_dmp.network import build_network
+from lava_dmp.netx.build import build_network
 
 SIZES = (140, 128, 128, 20)
 WARMUP = 10

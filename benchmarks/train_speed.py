@@ -32,7 +32,7 @@ import torch
 from lava.lib.dl import slayer
 
 from lava_dmp.train import native
-from lava_dmp.train.blocks import DMPDense, Readout
+from lava_dmp.train.blocks import DMPDense, ReadoutBlock
 from lava_dmp.train.cpu import tune_allocator
 
 SHAPES = {
@@ -48,7 +48,7 @@ def dmp_net(c):
     return torch.nn.Sequential(
         DMPDense(s[0], s[1], c["order"], c["theta"]),
         DMPDense(s[1], s[2], c["order"], c["theta"]),
-        Readout(s[2], s[3]),
+        ReadoutBlock(s[2], s[3]),
     )
 
 

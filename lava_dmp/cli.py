@@ -387,15 +387,16 @@ def _train(args, explicit: set[str]) -> dict:
         progress=not args.no_progress,
         log=log,
         overwrite=args.overwrite,
+        allocator=True,  # the command owns its process
     )
 
 
 def _evaluate(args) -> dict:
-    from lava_dmp.deploy import checkpoint_spec
+    from lava_dmp._checks import check_int
+    from lava_dmp.netx.deploy import checkpoint_spec
     from lava_dmp.train.checkpoint import network_from_checkpoint
     from lava_dmp.train.data import make_dataset
     from lava_dmp.train.trainer import evaluate
-    from lava_dmp.validation import check_int
 
     if args.limit_test is not None:
         check_int("limit_test", args.limit_test, minimum=1)
@@ -448,9 +449,9 @@ def _explicit(parser: argparse.ArgumentParser, argv: list[str] | None) -> set[st
 def _dispatch(args, explicit: set[str]) -> dict | None:
     """Run one command; returns its summary (None: it printed its own)."""
     if args.command == "simulate":
-        from lava_dmp.demo import run_demo
+        from lava_dmp.apps.simulate import run_simulate
 
-        summary = run_demo(
+        summary = run_simulate(
             args.output, args.data_dir, args.index, args.seed, overwrite=args.overwrite
         )
         if args.json:
@@ -459,10 +460,10 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             _print_demo(summary)
         return None
     if args.command == "demo":
-        from lava_dmp.pipeline import run_pipeline
+        from lava_dmp.apps.demo import run_demo
 
         log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
-        return run_pipeline(
+        return run_demo(
             args.output,
             args.data_dir,
             args.limit_train,
@@ -480,7 +481,7 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
     if args.command == "evaluate":
         return _evaluate(args)
     if args.command == "export":
-        from lava_dmp.deploy import export_checkpoint
+        from lava_dmp.netx.deploy import export_checkpoint
 
         return export_checkpoint(args.checkpoint, args.network, args.overwrite)
     if args.command == "synthetic-shd":
@@ -534,7 +535,7 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             return None
         return summary
     if args.command == "run":
-        from lava_dmp.deploy import run_exported
+        from lava_dmp.netx.deploy import run_exported
 
         return run_exported(
             args.network,

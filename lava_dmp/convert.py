@@ -29,6 +29,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from lava_dmp._checks import (
+    check_array,
+    check_choice,
+    check_int,
+    check_int_array,
+    check_positive,
+    check_real,
+)
 from lava_dmp.fixed_point import (
     DECAY_BITS,
     FixedPointFormat,
@@ -40,14 +48,6 @@ from lava_dmp.fixed_point import (
     signed_range,
 )
 from lava_dmp.legendre import check_theta, dilated_memory, memory_bound, quantize_lmu
-from lava_dmp.validation import (
-    check_array,
-    check_choice,
-    check_int,
-    check_int_array,
-    check_positive,
-    check_real,
-)
 
 __all__ = [
     "DMPLayerParams",

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from lava.utils.weightutils import SignMode
 
-from lava_dmp.validation import check_choice, check_int
+from lava_dmp._checks import check_choice, check_int
 
 __all__ = [
     "FixedPointFormat",

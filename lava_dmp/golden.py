@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lava_dmp._checks import check_int_input
 from lava_dmp.convert import FixedDMPParams
 from lava_dmp.fixed_point import (
     dense_bit_acc,
@@ -35,7 +36,6 @@ from lava_dmp.fixed_point import (
     memory_current,
     saturate,
 )
-from lava_dmp.validation import check_int_input
 
 __all__ = ["GoldenDMPLayer", "GoldenReadout", "run_golden_network"]
 

@@ -15,7 +15,7 @@ from lava.magma.core.run_conditions import RunSteps
 from lava.magma.core.run_configs import Loihi2SimCfg
 from lava.proc.monitor.process import Monitor
 
-from lava_dmp.validation import check_choice, check_int
+from lava_dmp._checks import check_choice, check_int
 
 __all__ = ["run_cfg", "run_and_probe", "stop_runtime"]
 

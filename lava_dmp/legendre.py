@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
+from lava_dmp._checks import check_int, check_positive, check_real
 from lava_dmp.fixed_point import max_frac_bits, quantize
-from lava_dmp.validation import check_int, check_positive, check_real
 
 __all__ = [
     "MIN_THETA_STEPS",

@@ -36,7 +36,7 @@ def run_lava_float(
 ) -> list[dict[str, np.ndarray]]:
     """Lava float run; per layer ``v``, ``m`` (T, .) and spikes ``s``."""
     from lava_dmp.lava_run import run_and_probe
-    from lava_dmp.network import build_network
+    from lava_dmp.netx.build import build_network
 
     net = build_network(layers, inputs, num_message_bits=24 if graded else 0)
     probes = {}
@@ -229,7 +229,7 @@ def validate_cli(
     levels / 255) through :func:`default_layers`, or the test inputs of an
     exported network's task (a custom network's ``data`` or ``data_module``)
     through that network's float reading."""
-    from lava_dmp.validation import check_int
+    from lava_dmp._checks import check_int
 
     samples = check_int("samples", samples, minimum=1)
     substeps = tuple(check_int("substeps", s, minimum=1) for s in substeps)
@@ -247,8 +247,8 @@ def validate_cli(
         layers = default_layers()
         source = "MNIST test digits, seeded 1-32-24 network"
     else:
-        from lava_dmp.deploy import load_test_inputs
-        from lava_dmp.netx import read_network
+        from lava_dmp.netx.deploy import load_test_inputs
+        from lava_dmp.netx.format import read_network
 
         fixed, _, meta = read_network(network)
         layers = [p.to_float() for p in fixed]

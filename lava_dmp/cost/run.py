@@ -9,13 +9,13 @@ import time
 
 import numpy as np
 
+from lava_dmp._checks import check_int, check_positive
 from lava_dmp.cost.counters import Unit
 from lava_dmp.cost.fast import golden_counts, without_memory
 from lava_dmp.cost.hardware import FIT_SUFFIX, load_hardware, preset
 from lava_dmp.cost.report import compare_designs, comparison_table, plot_costs
 from lava_dmp.cost.run_config import NearMemorySimCfg
 from lava_dmp.outputs import atomic_write_text, claim_output
-from lava_dmp.validation import check_int, check_positive
 
 __all__ = ["cost_network", "footprint", "lava_counts", "match_units"]
 
@@ -99,7 +99,7 @@ def lava_counts(
 ) -> tuple[dict[str, Unit], dict[str, np.ndarray], list[dict]]:
     """Run ``inputs`` through the exported network with ``cfg``; counts named
     as the fast path names them."""
-    from lava_dmp.netx import run_lava_many
+    from lava_dmp.netx.runner import run_lava_many
 
     runs = run_lava_many(network, inputs, cfg=cfg)
     counts = cfg.counts()
@@ -132,12 +132,12 @@ def cost_network(
     (refusing earlier ones unless ``overwrite``).
 
     A custom network costs its own test data (``data``, ``data_module``, as
-    :func:`lava_dmp.deploy.load_test_inputs` reads them); ``step_ms`` is the
+    :func:`lava_dmp.netx.deploy.load_test_inputs` reads them); ``step_ms`` is the
     real time of one step (the "x real time" figure). Layers exported without
     memory are costed as plain LIF layers.
     """
-    from lava_dmp.deploy import load_test_inputs
-    from lava_dmp.netx import read_network
+    from lava_dmp.netx.deploy import load_test_inputs
+    from lava_dmp.netx.format import read_network
 
     samples = check_int("samples", samples, minimum=1)
     lava_samples = check_int("lava_samples", lava_samples, minimum=0)

@@ -47,8 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lava_dmp._checks import check_choice, check_int, check_positive
 from lava_dmp.fixed_point import round_half_away
-from lava_dmp.validation import check_choice, check_int, check_positive
 
 __all__ = [
     "InputSpec",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lava_dmp._checks import check_choice
 from lava_dmp.datasets.paths import DATA_ENV, data_root
-from lava_dmp.validation import check_choice
 
 __all__ = ["load_mnist", "mnist_dir", "MNIST_FILES"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from lava_dmp._checks import check_choice, check_int, check_positive
 from lava_dmp.datasets.paths import DATA_ENV, data_root
-from lava_dmp.validation import check_choice, check_int, check_positive
 
 __all__ = ["SpikeDataset", "load_spike_dataset", "bin_events", "SPLITS", "DEFAULTS"]
 

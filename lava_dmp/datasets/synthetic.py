@@ -25,8 +25,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from lava_dmp._checks import check_int, check_positive
 from lava_dmp.outputs import atomic_write, claim_output
-from lava_dmp.validation import check_int, check_positive
 
 __all__ = ["synthetic_trains", "write_spike_file", "write_synthetic_shd"]
 

@@ -1,5 +1,10 @@
 """Training DMP networks with PyTorch / lava-dl (imports torch).
 
+Entry points (imported on first use): ``DMPDense``, ``DMPNeuron``,
+``ReadoutBlock`` (slayer blocks), ``NetConfig``, ``DMPNet``, ``TrainConfig``,
+``train``, ``evaluate``, ``load_checkpoint``, ``network_from_checkpoint``,
+``quantize_network``, ``export_network``, ``layer_spikes``.
+
 Lava sets the multiprocessing start method when its runtime module is first
 imported and fails if anything (tqdm's lock, for one) has fixed it before.
 Importing it here, ahead of the training code, lets a process train and then
@@ -15,3 +20,24 @@ import lava.magma.runtime.message_infrastructure.multiprocessing  # noqa: F401
 # is first imported; keep stdout for results (``--json``)
 with _contextlib.redirect_stdout(_sys.stderr):
     import lava.lib.dl.slayer  # noqa: F401,E402
+
+from lava_dmp._lazy import lazy_exports  # noqa: E402
+
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "DMPDense": "lava_dmp.train.blocks",
+        "DMPNeuron": "lava_dmp.train.blocks",
+        "ReadoutBlock": "lava_dmp.train.blocks",
+        "NetConfig": "lava_dmp.train.model",
+        "DMPNet": "lava_dmp.train.model",
+        "TrainConfig": "lava_dmp.train.trainer",
+        "train": "lava_dmp.train.trainer",
+        "evaluate": "lava_dmp.train.trainer",
+        "load_checkpoint": "lava_dmp.train.checkpoint",
+        "network_from_checkpoint": "lava_dmp.train.checkpoint",
+        "quantize_network": "lava_dmp.train.export",
+        "export_network": "lava_dmp.train.export",
+        "layer_spikes": "lava_dmp.train.export",
+    },
+)

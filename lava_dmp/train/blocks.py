@@ -16,6 +16,7 @@ from lava.lib.dl.slayer.block.base import AbstractDense
 from lava.lib.dl.slayer.neuron.base import Neuron
 from lava.lib.dl.slayer.synapse import Dense as DenseSynapse
 
+from lava_dmp._checks import check_choice, check_int, check_positive, check_real
 from lava_dmp.convert import (
     REFERENCE_INPUT_GAIN,
     DMPLayerParams,
@@ -36,9 +37,8 @@ from lava_dmp.train.products import (
     input_grad_with_drive,
     weight_grad,
 )
-from lava_dmp.validation import check_choice, check_int, check_positive, check_real
 
-__all__ = ["DMPNeuron", "DMPDense", "Readout"]
+__all__ = ["DMPNeuron", "DMPDense", "ReadoutBlock"]
 
 
 class DMPNeuron(Neuron):
@@ -66,6 +66,15 @@ class DMPNeuron(Neuron):
         init_std: float = 0.02,
         persistent_state: bool = False,
     ) -> None:
+        if persistent_state:
+            # the forward runs whole sequences from rest (one FFT for the
+            # memory, one kernel call for the LIF); carrying v, m and the
+            # synaptic delay across calls is not implemented
+            raise ValueError(
+                "persistent_state: DMP blocks run each sequence from rest; "
+                "concatenate the sequence in time instead (persistent_state="
+                "True is not supported)"
+            )
         super().__init__(
             threshold=vth,
             w_scale=1 << 12,
@@ -92,7 +101,12 @@ class DMPNeuron(Neuron):
         """Legendre impulse response for ``steps`` (cached, grown on demand)."""
         coarse = -(-(steps + self.dilation - 1) // self.dilation)
         k = self._kernel
-        if k is None or k.shape[0] < coarse or k.dtype != like.dtype:
+        if (
+            k is None
+            or k.shape[0] < coarse
+            or k.dtype != like.dtype
+            or k.device != like.device
+        ):
             h = legendre_kernel(self.order, self.theta, steps, self.dilation)
             self._kernel = torch.as_tensor(h, dtype=like.dtype, device=like.device)
         return self._kernel
@@ -101,9 +115,12 @@ class DMPNeuron(Neuron):
         """``(A_bar, B_bar / d_s)`` of one memory refresh (cached), which made
         :meth:`kernel`."""
         m = self._matrices
-        if m is None or m[0].dtype != like.dtype:
+        if m is None or m[0].dtype != like.dtype or m[0].device != like.device:
             a_bar, b_eff = update_matrices(self.order, self.theta, self.dilation)
-            m = tuple(torch.as_tensor(t, dtype=like.dtype) for t in (a_bar, b_eff))
+            m = tuple(
+                torch.as_tensor(t, dtype=like.dtype, device=like.device)
+                for t in (a_bar, b_eff)
+            )
             self._matrices = m
         return m
 
@@ -295,6 +312,19 @@ class DMPDense(AbstractDense):
     CUBA blocks do: the neurons then run from step 0 with zero input, biases
     and memory included, exactly as the Lava layer does, so spikes agree step
     for step (also with a memory update period ``d_s > 1``).
+
+    ``init_std=None`` (default) draws every weight with std
+    ``2 / sqrt(in_neurons)``, the scale :class:`~lava_dmp.train.model.NetConfig`
+    uses: a layer on grey levels or sparse spikes spikes from the start (the
+    reference's 0.02 leaves a 1-200-200 network silent, and no gradient
+    reaches a silent network).
+
+    The slayer block contract: :meth:`export_hdf5` writes the block as a DMP
+    layer of lava-dmp's exported-network format (lava-dl's netx cannot load
+    DMP layers; export whole networks with
+    :func:`lava_dmp.train.export.export_network`); ``persistent_state=True`` is
+    refused (each forward runs its sequences from rest); the block follows the
+    device and dtype of its input.
     """
 
     def __init__(
@@ -307,12 +337,14 @@ class DMPDense(AbstractDense):
         weight_norm: bool = False,
         pre_hook_fx=None,
         delay_shift: bool = True,
-        init_std: float = 0.02,
+        init_std: float | None = None,
         fast_path: bool = True,
         memory: bool = True,
         positive_drive: bool = True,
         **neuron_kwargs,
     ) -> None:
+        if init_std is None:  # NetConfig's default scale: the block spikes
+            init_std = 2.0 / check_int("in_neurons", in_neurons, minimum=1) ** 0.5
         neuron_params = dict(
             order=order, theta=theta, init_std=init_std, **neuron_kwargs
         )
@@ -353,6 +385,21 @@ class DMPDense(AbstractDense):
 
     #: fixed-point format of the quantised (hardware-aware) forward, or None
     fixed_format: FixedPointFormat | None = None
+
+    def export_hdf5(self, handle) -> None:
+        """Write the block into ``handle`` (an ``h5py`` group) as one DMP layer
+        entry of lava-dmp's exported-network format, converted exactly as the
+        network export converts it (the format of :meth:`quantize` if it was
+        called, else the default; a first layer takes the input scale and
+        message bits given to :meth:`quantize`).
+
+        Read it back with :func:`lava_dmp.netx.format.read_dmp_layer`. A
+        deployable file needs the whole network and its input spec:
+        :func:`lava_dmp.train.export.export_network`.
+        """
+        from lava_dmp.netx.format import write_dmp_layer
+
+        write_dmp_layer(handle, self.fixed_params(), self.memory)
 
     def quantize(
         self,
@@ -509,7 +556,7 @@ class DMPDense(AbstractDense):
         )
 
 
-class Readout(torch.nn.Module):
+class ReadoutBlock(torch.nn.Module):
     """Non-spiking linear readout averaged over time: ``(B, N, T)`` to ``(B, C)``.
 
     ``mode='mean'`` averages ``W s[t] + b`` over all steps (the reference);

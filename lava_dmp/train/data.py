@@ -12,6 +12,7 @@ import os
 import numpy as np
 import torch
 
+from lava_dmp._checks import check_choice, check_int
 from lava_dmp.datasets.custom import (
     InputSpec,
     SequenceDataset,
@@ -21,7 +22,6 @@ from lava_dmp.datasets.custom import (
     task_spec,
 )
 from lava_dmp.datasets.mnist import load_mnist
-from lava_dmp.validation import check_choice, check_int
 
 __all__ = [
     "SequentialMNIST",

@@ -10,7 +10,7 @@ import torch
 from lava_dmp.convert import convert_readout
 from lava_dmp.datasets.custom import BUILTIN_SPECS, InputSpec
 from lava_dmp.fixed_point import FixedPointFormat
-from lava_dmp.netx import write_network
+from lava_dmp.netx.format import write_network
 from lava_dmp.train.model import DMPNet
 
 __all__ = ["quantize_network", "export_network", "layer_spikes", "MNIST_IN_SCALE"]

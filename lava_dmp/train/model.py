@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 
 import torch
 
+from lava_dmp._checks import check_choice, check_int, check_positive, check_real
 from lava_dmp.legendre import check_theta
-from lava_dmp.train.blocks import DMPDense, Readout
-from lava_dmp.validation import check_choice, check_int, check_positive, check_real
+from lava_dmp.train.blocks import DMPDense, ReadoutBlock
 
 __all__ = ["NetConfig", "DMPNet"]
 
@@ -124,7 +124,7 @@ class DMPNet(torch.nn.Module):
                 for m, n in zip(s[:-2], s[1:-1])
             ]
         )
-        self.readout = Readout(s[-2], s[-1], init_std=std(s[-2]), mode=cfg.readout)
+        self.readout = ReadoutBlock(s[-2], s[-1], init_std=std(s[-2]), mode=cfg.readout)
         # dropout on the spikes between layers (0.2 in the SHD reference)
         self.drop = torch.nn.Dropout(cfg.dropout)
 

@@ -41,12 +41,20 @@ class AbstractPyDMPModel(PyLoihiProcessModel):
         self.reset = proc_params["reset"]
         self.dilation = proc_params["dilation"]
         self.fused = proc_params["fused_drive"]
+        self.reset_interval = proc_params.get("reset_interval", 0)
 
     def _receive(self):
         a = self.a_in.recv()
+        x = None if self.fused else self.x_in.recv()
+        if self.reset_interval and (self.time_step - 1) % self.reset_interval == 0:
+            # a new sample: fresh state, and nothing of the last one's input
+            for var in (self.v, self.m, self.x, self.xsum, self.i_m, self.k):
+                var[:] = 0
+            a = np.zeros_like(a)
+            x = None if x is None else np.zeros_like(x)
         if self.fused:
             return a[:-1], a[-1]
-        return a, self.x_in.recv()[0]
+        return a, x[0]
 
 
 @implements(proc=DMP, protocol=LoihiProtocol)

@@ -7,10 +7,10 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
+from lava_dmp._checks import check_int
 from lava_dmp.convert import DMPLayerParams, FixedDMPParams
 from lava_dmp.fixed_point import DECAY_BITS
 from lava_dmp.legendre import update_matrices
-from lava_dmp.validation import check_int
 
 __all__ = ["DMP"]
 
@@ -64,6 +64,12 @@ class DMP(AbstractProcess):
         Memory update period ``d_s >= 1``.
     fused_drive : bool
         Take ``a_x`` as the last entry of ``a_in``.
+    reset_interval : int
+        0 (default): never. ``R > 0``: at every step ``k`` with ``k % R == 0``
+        (counted from the first step of the run) the state goes back to zero
+        and what the synapse delivers in that step is dropped (it belongs to
+        the sample before), so samples of ``R - 1`` steps, each followed by one
+        zero step, run as on a fresh network (as lava-dl's netx resets).
 
     Vars
     ----
@@ -90,6 +96,7 @@ class DMP(AbstractProcess):
         reset: str = "hard",
         dilation: int = 1,
         fused_drive: bool = False,
+        reset_interval: int = 0,
         name: str | None = None,
         log_config: LogConfig | None = None,
         _fixed: FixedDMPParams | None = None,
@@ -146,12 +153,14 @@ class DMP(AbstractProcess):
             fmt = _fixed.fmt.to_dict()
             theta = _fixed.theta
         fused_drive = bool(fused_drive)
+        reset_interval = check_int("reset_interval", reset_interval, minimum=0)
         super().__init__(
             shape=(n,),
             numeric=numeric,
             reset=reset,
             dilation=ds,
             fused_drive=fused_drive,
+            reset_interval=reset_interval,
             shifts=shifts,
             fmt=fmt,
             theta=theta,
@@ -184,6 +193,7 @@ class DMP(AbstractProcess):
         params: FixedDMPParams,
         *,
         fused_drive: bool = False,
+        reset_interval: int = 0,
         name: str | None = None,
         log_config: LogConfig | None = None,
     ) -> DMP:
@@ -192,7 +202,7 @@ class DMP(AbstractProcess):
         The fast current on ``a_in`` and the drive on ``x_in`` must then be
         integers at ``params.fmt.v_frac`` fractional bits (Lava's fixed-point
         RingBuffer truncates float data: check a source array with
-        :func:`lava_dmp.validation.check_int_input`).
+        :func:`lava_dmp._checks.check_int_input`).
         """
         if not isinstance(params, FixedDMPParams):
             raise ValueError(
@@ -204,6 +214,7 @@ class DMP(AbstractProcess):
             theta=params.theta,
             weights_m=None,
             fused_drive=fused_drive,
+            reset_interval=reset_interval,
             name=name,
             log_config=log_config,
             _fixed=params,

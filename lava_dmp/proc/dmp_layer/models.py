@@ -23,6 +23,7 @@ class SubDMPLayerModel(AbstractSubProcessModel):
     def __init__(self, proc: DMPLayer) -> None:
         params = proc.proc_params["params"]
         nmb = proc.proc_params["num_message_bits"]
+        reset = proc.proc_params.get("reset_interval", 0)
         if proc.proc_params["numeric"] == "fixed":
             self.dense = Dense(
                 weights=params.weights.astype(np.int32),
@@ -31,7 +32,7 @@ class SubDMPLayerModel(AbstractSubProcessModel):
                 num_weight_bits=params.fmt.weight_bits,
                 sign_mode=SIGN_MODE,
             )
-            self.dmp = DMP.from_fixed(params, fused_drive=True)
+            self.dmp = DMP.from_fixed(params, fused_drive=True, reset_interval=reset)
         else:
             weights = np.vstack([params.weights_f, params.weights_x[None, :]])
             self.dense = Dense(weights=weights, num_message_bits=nmb)
@@ -46,6 +47,7 @@ class SubDMPLayerModel(AbstractSubProcessModel):
                 reset=params.reset,
                 dilation=params.dilation,
                 fused_drive=True,
+                reset_interval=reset,
             )
         proc.in_ports.s_in.connect(self.dense.in_ports.s_in)
         self.dense.out_ports.a_out.connect(self.dmp.in_ports.a_in)

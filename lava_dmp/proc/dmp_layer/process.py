@@ -7,8 +7,8 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
+from lava_dmp._checks import check_int
 from lava_dmp.convert import DMPLayerParams, FixedDMPParams
-from lava_dmp.validation import check_int
 
 __all__ = ["DMPLayer", "STATE_VARS"]
 
@@ -47,6 +47,8 @@ class DMPLayer(AbstractProcess):
         As for :class:`~lava_dmp.proc.dmp.process.DMP`.
     num_message_bits : int
         0 for binary spikes, else the graded input width (8 for grey levels).
+    reset_interval : int
+        As for :class:`~lava_dmp.proc.dmp.process.DMP` (0: never).
 
     Use :meth:`from_fixed` for the bit-accurate ``fixed_pt`` layer.
 
@@ -74,6 +76,7 @@ class DMPLayer(AbstractProcess):
         reset: str = "hard",
         dilation: int = 1,
         num_message_bits: int = 0,
+        reset_interval: int = 0,
         name: str | None = None,
         log_config: LogConfig | None = None,
         _fixed: FixedDMPParams | None = None,
@@ -101,6 +104,7 @@ class DMPLayer(AbstractProcess):
             params=params,
             numeric=numeric,
             num_message_bits=num_message_bits,
+            reset_interval=check_int("reset_interval", reset_interval, minimum=0),
             name=name,
             log_config=log_config,
         )
@@ -123,6 +127,7 @@ class DMPLayer(AbstractProcess):
         params: DMPLayerParams,
         *,
         num_message_bits: int = 0,
+        reset_interval: int = 0,
         name: str | None = None,
         log_config: LogConfig | None = None,
     ) -> DMPLayer:
@@ -139,6 +144,7 @@ class DMPLayer(AbstractProcess):
             reset=params.reset,
             dilation=params.dilation,
             num_message_bits=num_message_bits,
+            reset_interval=reset_interval,
             name=name,
             log_config=log_config,
         )
@@ -148,12 +154,13 @@ class DMPLayer(AbstractProcess):
         cls,
         params: FixedDMPParams,
         *,
+        reset_interval: int = 0,
         name: str | None = None,
         log_config: LogConfig | None = None,
     ) -> DMPLayer:
         """The bit-accurate layer from :func:`lava_dmp.convert.convert_layer`.
 
-        Its input spikes must be integers: :func:`lava_dmp.network.build_network`
+        Its input spikes must be integers: :func:`lava_dmp.netx.build.build_network`
         refuses float arrays, which Lava's fixed-point RingBuffer would
         truncate (0.5 to 0).
         """
@@ -166,6 +173,7 @@ class DMPLayer(AbstractProcess):
             weights_f=None,
             weights_x=None,
             weights_m=None,
+            reset_interval=reset_interval,
             name=name,
             log_config=log_config,
             _fixed=params,

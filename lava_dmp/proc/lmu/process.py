@@ -6,9 +6,9 @@ from lava.magma.core.process.ports.ports import InPort, OutPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
+from lava_dmp._checks import check_int
 from lava_dmp.fixed_point import FixedPointFormat
 from lava_dmp.legendre import check_theta, quantize_lmu, update_matrices
-from lava_dmp.validation import check_int
 
 __all__ = ["LMU"]
 
@@ -43,7 +43,7 @@ class LMU(AbstractProcess):
         to ``fixed.m_bits``. The input arrives through a port, already
         integer: Lava's fixed-point RingBuffer truncates float data (0.5 to
         0), so check a source array with
-        :func:`lava_dmp.validation.check_int_input` first.
+        :func:`lava_dmp._checks.check_int_input` first.
 
     Vars
     ----

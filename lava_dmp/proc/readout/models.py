@@ -24,12 +24,18 @@ class AbstractPyReadoutModel(PyLoihiProcessModel):
         super().__init__(proc_params)
         self.t_start = proc_params["t_start"]
         self.acc_bits = proc_params["acc_bits"]
+        self.reset_interval = proc_params.get("reset_interval", 0)
 
     def _add(self, a: np.ndarray) -> np.ndarray:
         return self.acc + a + self.bias
 
     def run_spk(self) -> None:
         a = self.a_in.recv()
+        if self.reset_interval and (self.time_step - 1) % self.reset_interval == 0:
+            # a new sample: its scores start from zero, the last one's input
+            # still in the synapse is dropped
+            self.acc[:], self.count[:], self.k[:] = 0, 0, 0
+            a = np.zeros_like(a)
         if self.k[0] >= self.t_start:
             self.acc[:] = self._add(a)
             self.count[0] += 1

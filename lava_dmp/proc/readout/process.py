@@ -7,7 +7,7 @@ from lava.magma.core.process.ports.ports import InPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
-from lava_dmp.validation import check_int
+from lava_dmp._checks import check_int
 
 __all__ = ["Readout"]
 
@@ -34,6 +34,13 @@ class Readout(AbstractProcess):
         First accumulated step (0-based).
     acc_bits : int
         Fixed-point accumulator width, default 32.
+    reset_interval : int
+        0 (default): never. ``R > 0``: at every step ``k`` with ``k % R == 0``
+        (counted from the first step of the run) ``acc``, ``count`` and ``k``
+        go back to zero and what the synapse delivers in that step is dropped
+        (it belongs to
+        the sample before), so samples of ``R - 1`` steps, each followed by one
+        zero step, run as on a fresh network (as lava-dl's netx resets).
 
     Vars
     ----
@@ -51,6 +58,7 @@ class Readout(AbstractProcess):
         bias: float | np.ndarray = 0,
         t_start: int = 0,
         acc_bits: int = 32,
+        reset_interval: int = 0,
         name: str | None = None,
         log_config: LogConfig | None = None,
     ) -> None:
@@ -59,6 +67,7 @@ class Readout(AbstractProcess):
         c = check_int("shape[0]", shape[0], minimum=1)
         t_start = check_int("t_start", t_start, minimum=0)
         acc_bits = check_int("acc_bits", acc_bits, minimum=2, maximum=62)
+        reset_interval = check_int("reset_interval", reset_interval, minimum=0)
         b = np.broadcast_to(np.asarray(bias), (c,)).copy()
         if not np.all(np.isfinite(b)):
             raise ValueError("bias: must be finite (no NaN or inf)")
@@ -66,6 +75,7 @@ class Readout(AbstractProcess):
             shape=(c,),
             t_start=t_start,
             acc_bits=acc_bits,
+            reset_interval=reset_interval,
             name=name,
             log_config=log_config,
         )

@@ -9,7 +9,7 @@ from lava.magma.core.process.ports.ports import InPort
 from lava.magma.core.process.process import AbstractProcess, LogConfig
 from lava.magma.core.process.variable import Var
 
-from lava_dmp.validation import check_int
+from lava_dmp._checks import check_int
 
 __all__ = ["Recorder"]
 

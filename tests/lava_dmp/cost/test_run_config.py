@@ -21,7 +21,7 @@ from lava_dmp.cost.profiler import NearMemoryProfiler
 from lava_dmp.cost.run import lava_counts
 from lava_dmp.cost.run_config import NearMemorySimCfg
 from lava_dmp.lava_run import run_cfg, stop_runtime
-from lava_dmp.network import build_network
+from lava_dmp.netx.build import build_network
 
 HW = preset("default")
 

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from lava_dmp.train import native
-from lava_dmp.train.blocks import DMPDense, Readout
+from lava_dmp.train.blocks import DMPDense, ReadoutBlock
 from tests.reference import numpy_layer
 
 
@@ -30,7 +30,7 @@ def test_block_forward_matches_numpy_layer_with_delay(reset, dilation):
 def test_block_gradients_reach_every_parameter():
     torch.manual_seed(0)
     block = DMPDense(5, 8, order=3, theta=10.0, init_std=1.0)
-    ro = Readout(8, 4, init_std=0.5)
+    ro = ReadoutBlock(8, 4, init_std=0.5)
     s = (torch.rand(3, 5, 40) < 0.4).float()
     loss = torch.nn.functional.cross_entropy(ro(block(s)), torch.tensor([0, 1, 2]))
     loss.backward()
@@ -144,3 +144,47 @@ def test_too_short_theta_is_refused_by_block_and_config():
         NetConfig(theta=1e-300)
     with pytest.raises(ValueError, match=r"theta: must be >= 4 \(steps"):
         NetConfig(theta=3.0, dilation=4)
+
+
+def test_export_hdf5_writes_a_dmp_layer_entry(tmp_path):
+    """slayer's block contract: ``export_hdf5(handle)`` writes the block, and
+    the format's reader gives back exactly the converter's integers."""
+    import h5py
+
+    from lava_dmp.netx.format import read_dmp_layer
+
+    torch.manual_seed(0)
+    block = DMPDense(3, 7, order=4, theta=20.0)
+    with h5py.File(tmp_path / "b.h5", "w") as f:
+        block.export_hdf5(f.create_group("layer/0"))
+    with h5py.File(tmp_path / "b.h5", "r") as f:
+        back = read_dmp_layer(f["layer/0"])
+        assert bool(f["layer/0"].attrs["memory"]) is True
+    want = block.fixed_params()
+    for name in ("weights", "bias", "a_bar", "b_bar", "p", "nu"):
+        assert np.array_equal(getattr(back, name), getattr(want, name)), name
+    assert back.shifts == want.shifts and back.vth == want.vth
+
+
+def test_persistent_state_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="persistent_state"):
+        DMPDense(3, 7, order=4, theta=20.0, persistent_state=True)
+
+
+def test_default_init_spikes_on_grey_levels():
+    """The block's default scale is NetConfig's (2 / sqrt(in)); the
+    reference's 0.02 leaves it silent on MNIST-like grey levels."""
+    torch.manual_seed(0)
+    x = torch.rand(8, 1, 200)
+    assert DMPDense(1, 50, order=4, theta=100.0)(x).sum() > 0
+    torch.manual_seed(0)
+    assert DMPDense(1, 50, order=4, theta=100.0, init_std=0.02)(x).sum() == 0
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_cached_matrices_follow_the_input(dtype):
+    neuron = DMPDense(2, 5, order=3, theta=10.0).neuron
+    for device in ("cpu", "meta"):
+        like = torch.zeros(4, dtype=dtype, device=device)
+        for t in (*neuron.matrices(like), neuron.kernel(12, like)):
+            assert t.dtype == dtype and t.device.type == device

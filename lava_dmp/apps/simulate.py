@@ -1,4 +1,5 @@
-"""The simulation demo: a 2-layer DMP network in Lava on a real MNIST digit.
+"""``lava-dmp simulate``: an untrained 2-layer DMP network in Lava on a real
+MNIST digit.
 
 The digit is read as a sequence of 784 grey levels (one per step). The same
 network runs in Lava twice, with float models on ``pixel / 255`` and with
@@ -15,19 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
+from lava_dmp._checks import check_int
 from lava_dmp.convert import DMPLayerParams, convert_layer, convert_readout
 from lava_dmp.datasets.mnist import load_mnist, pixel_sequence
 from lava_dmp.golden import GoldenReadout, run_golden_network
 from lava_dmp.lava_run import run_and_probe
-from lava_dmp.network import build_network
+from lava_dmp.netx.build import build_network
 from lava_dmp.outputs import atomic_write_text, claim_output
 from lava_dmp.plotting import plot_network_run
-from lava_dmp.validation import check_int
 
-__all__ = ["demo_layers", "run_demo"]
+__all__ = ["simulate_layers", "run_simulate"]
 
 
-def demo_layers(
+def simulate_layers(
     seed: int = 0,
     sizes: tuple[int, int] = (64, 32),
     order: int = 8,
@@ -59,7 +60,7 @@ def demo_layers(
     return [l1, l2]
 
 
-def run_demo(
+def run_simulate(
     output: str | Path = "outputs/demo",
     data_dir: str | None = None,
     index: int = 0,
@@ -80,7 +81,7 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     pixels = pixel_sequence(images[index]).astype(np.int64)[:, None]  # (784, 1)
     steps = pixels.shape[0]
-    layers = demo_layers(seed)
+    layers = simulate_layers(seed)
     rng = np.random.default_rng(seed + 1)
     ro_w, ro_b = rng.normal(0, 0.3, (10, layers[-1].n)), np.zeros(10)
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lava_dmp.convert import DMPLayerParams, convert_layer
-from lava_dmp.network import build_network
+from lava_dmp.netx.build import build_network
 
 
 def test_build_network_checks_sizes_and_kinds():

@@ -9,11 +9,11 @@ from lava.proc.dense.process import Dense
 from lava.proc.io.sink import RingBuffer as Sink
 from lava.proc.io.source import RingBuffer as Source
 
+from lava_dmp._checks import check_int_input
 from lava_dmp.convert import DMPLayerParams, FixedDMPParams
 from lava_dmp.fixed_point import SIGN_MODE
 from lava_dmp.proc.dmp_layer.process import DMPLayer
 from lava_dmp.proc.readout.process import Readout
-from lava_dmp.validation import check_int_input
 
 __all__ = ["LavaDMPNetwork", "build_network"]
 

@@ -1,4 +1,4 @@
-"""Exported DMP networks: an HDF5 file in netx's layout, and its Lava loader.
+"""The exported-network file: write, read, version check, validation.
 
 Layout (``lava-dmp-netx``, format version 2)::
 
@@ -49,7 +49,6 @@ from lava_dmp.fixed_point import (
     dense_weights_bit_acc,
     signed_range,
 )
-from lava_dmp.network import build_network
 from lava_dmp.outputs import atomic_write
 
 __all__ = [
@@ -58,8 +57,8 @@ __all__ = [
     "write_network",
     "read_network",
     "validate_network",
-    "run_lava",
-    "run_lava_many",
+    "write_dmp_layer",
+    "read_dmp_layer",
 ]
 
 FORMAT = "lava-dmp-netx"
@@ -134,24 +133,7 @@ def write_network(
             if permutation is not None:
                 meta.create_dataset("permutation", data=np.asarray(permutation))
             for i, p in enumerate(layers):
-                g = f.create_group(f"layer/{i}")
-                g.attrs["type"] = "dmp"
-                g.attrs["memory"] = memory[i]
-                g.create_dataset("shape", data=np.array([p.n]))
-                g.create_dataset("inFeatures", data=p.m_in)
-                g.create_dataset("outFeatures", data=p.n)
-                g.create_dataset("weight", data=p.weights)
-                for name in ("bias", "a_bar", "b_bar", "p", "nu"):
-                    g.create_dataset(name, data=getattr(p, name))
-                for name in _INT_FIELDS:
-                    g.create_dataset(name, data=int(getattr(p, name)))
-                g.create_dataset("theta", data=float(p.theta))
-                g.create_dataset("order", data=p.order)
-                g.create_dataset("in_scale", data=float(p.in_scale))
-                g.attrs["reset"] = p.reset
-                for fld in fields(FixedPointFormat):
-                    value = getattr(p.fmt, fld.name)
-                    g.attrs[f"fmt_{fld.name}"] = "none" if value is None else value
+                write_dmp_layer(f.create_group(f"layer/{i}"), p, memory[i])
             w, w_exp, b = readout
             g = f.create_group(f"layer/{len(layers)}")
             g.attrs["type"] = "readout"
@@ -161,6 +143,34 @@ def write_network(
             g.create_dataset("acc_bits", data=int(acc_bits))
 
     atomic_write(path, write, what="network")
+
+
+def write_dmp_layer(group: h5py.Group, p: FixedDMPParams, memory: bool = True) -> None:
+    """Write one DMP layer entry of this format into an open HDF5 group
+    (what :func:`write_network` writes per layer, and
+    :meth:`lava_dmp.train.blocks.DMPDense.export_hdf5`)."""
+    group.attrs["type"] = "dmp"
+    group.attrs["memory"] = bool(memory)
+    group.create_dataset("shape", data=np.array([p.n]))
+    group.create_dataset("inFeatures", data=p.m_in)
+    group.create_dataset("outFeatures", data=p.n)
+    group.create_dataset("weight", data=p.weights)
+    for name in ("bias", "a_bar", "b_bar", "p", "nu"):
+        group.create_dataset(name, data=getattr(p, name))
+    for name in _INT_FIELDS:
+        group.create_dataset(name, data=int(getattr(p, name)))
+    group.create_dataset("theta", data=float(p.theta))
+    group.create_dataset("order", data=p.order)
+    group.create_dataset("in_scale", data=float(p.in_scale))
+    group.attrs["reset"] = p.reset
+    for fld in fields(FixedPointFormat):
+        value = getattr(p.fmt, fld.name)
+        group.attrs[f"fmt_{fld.name}"] = "none" if value is None else value
+
+
+def read_dmp_layer(group: h5py.Group) -> FixedDMPParams:
+    """Read one DMP layer entry (checked field by field; ``ValueError``)."""
+    return _read_dmp(group, "layer")
 
 
 # --------------------------------------------------------------------------
@@ -174,7 +184,7 @@ _INT64_MAX = (1 << 63) - 1
 #: (not imported: that module loads torch).
 _TASKS = ("", "smnist", "psmnist", "shd", "ssc", "custom")
 
-#: Tasks whose test sequences ``lava_dmp.deploy.load_test_inputs`` permutes,
+#: Tasks whose test sequences ``lava_dmp.netx.deploy.load_test_inputs`` permutes,
 #: with their length: the permutation reorders the 784 steps of a digit.
 _PERMUTED_STEPS = {"": 784, "smnist": 784, "psmnist": 784}
 
@@ -803,7 +813,7 @@ def validate_network(
     * ``meta``: this format, version and delay convention; ``steps`` >= 0;
       ``input_message_bits`` and ``input_scale`` those of layer 0; a known
       task; a permutation only for tasks whose steps
-      :func:`lava_dmp.deploy.load_test_inputs` permutes, of their length and
+      :func:`lava_dmp.netx.deploy.load_test_inputs` permutes, of their length and
       a permutation of ``range(n)``.
 
     Parameters
@@ -835,103 +845,3 @@ def validate_network(
         _check_meta(meta, layers[0])
     except ValueError as err:
         raise ValueError(f"{head}: {err}") from None
-
-
-def run_lava(path: str | os.PathLike, inputs: np.ndarray) -> dict[str, np.ndarray]:
-    """Run an exported network in Lava (``fixed_pt``) on one integer sequence
-    ``(T, M)``; see :func:`run_lava_many`."""
-    return run_lava_many(path, [inputs])[0]
-
-
-def run_lava_many(
-    path: str | os.PathLike,
-    samples: list[np.ndarray] | np.ndarray,
-    progress: bool = False,
-    cfg=None,
-) -> list[dict[str, np.ndarray]]:
-    """Run many integer sequences ``(T_i, M)`` through one Lava runtime.
-
-    Each sample runs ``T_i + 1`` steps (the readout's extra Dense step), so
-    sequences may differ in length and the readout accumulates exactly the
-    steps of each (what the training readout averages); between
-    samples the state of every layer (v, m, drive, held current, step counter,
-    Dense buffers) and of the readout is set back to zero, so each sample
-    starts as a fresh network. Spikes are recorded into memmap files. Returns
-    per sample each layer's spikes ``s0, s1, ...`` ``(T_i, N)`` and ``scores``.
-    ``cfg`` is the run config (default ``Loihi2SimCfg(select_tag='fixed_pt')``;
-    a :class:`lava_dmp.cost.NearMemorySimCfg` counts the run's cost). The
-    runtime is always stopped.
-    """
-    import tempfile
-
-    from lava.magma.core.run_conditions import RunSteps
-    from tqdm import tqdm
-
-    from lava_dmp.lava_run import run_cfg, stop_runtime
-    from lava_dmp.proc.dmp_layer.process import STATE_VARS
-    from lava_dmp.proc.recorder.process import Recorder
-
-    layers, (w, w_exp, b, acc_bits), _ = read_network(path)
-    samples = [np.asarray(x) for x in samples]
-    if not samples:
-        raise ValueError("samples: expected at least one input sequence")
-    m_in = layers[0].m_in
-    for i, x in enumerate(samples):
-        if (
-            x.ndim != 2
-            or x.shape[1] != m_in
-            or x.shape[0] < 1
-            or x.dtype.kind not in "iu"
-        ):
-            raise ValueError(
-                f"samples: expected integer arrays of shape (T, {m_in}), got "
-                f"{x.shape} {x.dtype} for sample {i}"
-            )
-    steps = max(x.shape[0] for x in samples)
-    pad = np.zeros((1, layers[0].m_in), dtype=np.int64)
-    data = np.vstack([np.vstack([x, pad]) for x in samples])
-    net = build_network(
-        layers,
-        data,
-        (w, w_exp, b),
-        sinks=False,
-        readout_start=1,
-        readout_acc_bits=acc_bits,
-    )
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        recs = []
-        for i, layer in enumerate(net.layers):
-            rec = Recorder(
-                shape=(layer.s_out.shape[0],),
-                steps=steps + 1,
-                path=os.path.join(tmp, f"s{i}.npy"),
-            )
-            layer.s_out.connect(rec.a_in)
-            recs.append(rec)
-        root = net.layers[0]
-        cfg = run_cfg("fixed") if cfg is None else cfg
-        try:
-            for x in tqdm(samples, disable=not progress, desc="Lava samples"):
-                n = x.shape[0]
-                root.run(condition=RunSteps(num_steps=n + 1), run_cfg=cfg)
-                out = {f"s{i}": r.read()[:n] for i, r in enumerate(recs)}
-                out["scores"] = np.asarray(net.readout.acc.get())
-                results.append(out)
-                for layer in net.layers:
-                    for name in STATE_VARS:
-                        var = getattr(layer, name)
-                        var.set(np.zeros(var.shape))
-                for var in (
-                    net.readout.acc,
-                    net.readout.count,
-                    net.readout.k,
-                    net.readout_dense.a_buff,
-                    *(r.k for r in recs),
-                ):
-                    var.set(np.zeros(var.shape))
-        except BaseException:
-            stop_runtime(root, failed=True)
-            raise
-        stop_runtime(root)
-    return results

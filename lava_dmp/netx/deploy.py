@@ -9,14 +9,15 @@ import time
 import numpy as np
 import torch
 
+from lava_dmp._checks import check_int
 from lava_dmp.datasets.custom import InputSpec, task_spec
-from lava_dmp.netx import read_network, run_lava_many
+from lava_dmp.netx.format import read_network
+from lava_dmp.netx.runner import run_lava_many
 from lava_dmp.outputs import check_output_file
 from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import make_dataset, test_sequences
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
 from lava_dmp.train.model import DMPNet
-from lava_dmp.validation import check_int
 
 __all__ = ["export_checkpoint", "run_exported"]
 

@@ -16,17 +16,18 @@ from pathlib import Path
 
 import numpy as np
 
-from lava_dmp.deploy import export_checkpoint, run_exported
-from lava_dmp.netx import read_network, run_lava
+from lava_dmp._checks import check_int
+from lava_dmp.netx.deploy import export_checkpoint, run_exported
+from lava_dmp.netx.format import read_network
+from lava_dmp.netx.runner import run_lava
 from lava_dmp.outputs import atomic_write_text, claim_output, staged_output
 from lava_dmp.plotting import plot_network_run
 from lava_dmp.train.data import make_dataset
 from lava_dmp.train.export import quantize_network
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.train.trainer import TrainConfig, evaluate, load_checkpoint, train
-from lava_dmp.validation import check_int
 
-__all__ = ["run_pipeline", "DEMO_DEFAULTS"]
+__all__ = ["run_demo", "DEMO_DEFAULTS"]
 
 DEMO_DEFAULTS = dict(
     limit_train=4096,
@@ -39,7 +40,7 @@ DEMO_DEFAULTS = dict(
 )
 
 
-def run_pipeline(
+def run_demo(
     output: str | Path = "outputs/demo",
     data_dir: str | None = None,
     limit_train: int = 4096,

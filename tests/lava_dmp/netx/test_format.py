@@ -10,10 +10,10 @@ import h5py
 import numpy as np
 import pytest
 
-import lava_dmp.netx as netx
+import lava_dmp.netx.format as netx
 from lava_dmp.convert import DMPLayerParams, convert_layer, convert_readout
 from lava_dmp.datasets.custom import InputSpec
-from lava_dmp.netx import read_network, validate_network, write_network
+from lava_dmp.netx.format import read_network, validate_network, write_network
 
 STEPS = 784  # a PS-MNIST file: the permutation reorders the 784 steps
 
@@ -383,7 +383,7 @@ def test_validate_network_in_memory(written):
 
 def test_known_tasks_are_the_training_tasks():
     """netx keeps its own copy of the task names (importing them loads torch)."""
-    source = Path(__file__).parents[2] / "lava_dmp" / "train" / "data.py"
+    source = Path(__file__).parents[3] / "lava_dmp" / "train" / "data.py"
     for node in ast.parse(source.read_text()).body:
         if (
             isinstance(node, ast.Assign)
