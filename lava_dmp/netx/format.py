@@ -137,7 +137,7 @@ def write_network(
             w, w_exp, b = readout
             g = f.create_group(f"layer/{len(layers)}")
             g.attrs["type"] = "readout"
-            g.create_dataset("weight", data=np.asarray(w))
+            g.create_dataset("weight", data=np.asarray(w), compression="gzip")
             g.create_dataset("weight_exp", data=int(w_exp))
             g.create_dataset("bias", data=np.asarray(b))
             g.create_dataset("acc_bits", data=int(acc_bits))
@@ -154,9 +154,10 @@ def write_dmp_layer(group: h5py.Group, p: FixedDMPParams, memory: bool = True) -
     group.create_dataset("shape", data=np.array([p.n]))
     group.create_dataset("inFeatures", data=p.m_in)
     group.create_dataset("outFeatures", data=p.n)
-    group.create_dataset("weight", data=p.weights)
+    # integers of a few bits held in int64: compressed, they shrink tenfold
+    group.create_dataset("weight", data=p.weights, compression="gzip")
     for name in ("bias", "a_bar", "b_bar", "p", "nu"):
-        group.create_dataset(name, data=getattr(p, name))
+        group.create_dataset(name, data=getattr(p, name), compression="gzip")
     for name in _INT_FIELDS:
         group.create_dataset(name, data=int(getattr(p, name)))
     group.create_dataset("theta", data=float(p.theta))
