@@ -173,6 +173,56 @@ def build_parser() -> argparse.ArgumentParser:
         "with --quantised)",
     )
     tr.add_argument(
+        "--rule",
+        default="bptt",
+        choices=("bptt", "sdfa", "sdfa-local"),
+        help="bptt: backpropagation through time and layers; sdfa: spiking direct "
+        "feedback alignment (the output error through fixed random matrices to "
+        "every hidden layer, BPTT inside each layer); sdfa-local: the same, "
+        "local in time (see docs/sdfa.md)",
+    )
+    tr.add_argument("--feedback-seed", type=int, default=0, help="SDFA matrices")
+    tr.add_argument(
+        "--feedback-mode", default="nested", choices=("nested", "independent")
+    )
+    tr.add_argument(
+        "--feedback-scale",
+        default="max",
+        choices=("max", "layer"),
+        help="1/sqrt(F_max) (max) or 1/sqrt(F_l) (layer)",
+    )
+    tr.add_argument(
+        "--update-delay",
+        type=int,
+        default=0,
+        help="apply each batch's gradient this many batches later (a pipelined "
+        "trainer's staleness)",
+    )
+    tr.add_argument(
+        "--loss",
+        default="ce",
+        choices=("ce", "mse"),
+        help="on the time-averaged readout: cross-entropy or MSE to one-hot",
+    )
+    tr.add_argument(
+        "--surrogate",
+        default="sigmoid",
+        choices=("sigmoid", "atan"),
+        help="surrogate gradient of the spike",
+    )
+    tr.add_argument(
+        "--surrogate-alpha",
+        type=float,
+        default=None,
+        help="its slope (default 4 for sigmoid, 2 for atan)",
+    )
+    tr.add_argument(
+        "--beta",
+        type=float,
+        default=0.5,
+        help="membrane decay (1: integrate-and-fire neurons)",
+    )
+    tr.add_argument(
         "--resume",
         action="store_true",
         help="continue from OUTPUT/checkpoint.pt with its settings (only "
@@ -302,6 +352,9 @@ _NET_FLAGS = {
     "theta": "theta",
     "dilation": "dilation",
     "init_std": "init_std",
+    "beta": "beta",
+    "surrogate": "surrogate",
+    "slope": "surrogate_alpha",
     "fast_path": "no_fast_path",
     "dropout": "dropout",
     "memory": "no_memory",
@@ -328,6 +381,12 @@ _TRAIN_FIELDS = (
     "init_from",
     "data",
     "data_module",
+    "rule",
+    "feedback_seed",
+    "feedback_mode",
+    "feedback_scale",
+    "update_delay",
+    "loss",
 )
 
 
@@ -356,6 +415,8 @@ def _train(args, explicit: set[str]) -> dict:
         for field, dest in _NET_FLAGS.items()
     }
     net_kw["sizes"] = _sizes(args.sizes)
+    if net_kw["slope"] is None:  # the surrogate's own default slope
+        net_kw["slope"] = 2.0 if args.surrogate == "atan" else 4.0
     train_kw = {field: getattr(args, field) for field in _TRAIN_FIELDS}
     if train_kw["data"]:  # evaluate and export find it from any folder
         train_kw["data"] = os.path.abspath(train_kw["data"])

@@ -26,7 +26,7 @@ from lava_dmp.convert import (
 from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
 from lava_dmp.legendre import check_theta, update_matrices
-from lava_dmp.train.lif import lif_backward, lif_sequence
+from lava_dmp.train.lif import SURROGATES, lif_backward, lif_sequence
 from lava_dmp.train.memory import (
     legendre_conv,
     legendre_kernel,
@@ -49,7 +49,9 @@ class DMPNeuron(Neuron):
         x &= \max(0, z_N + b_x), \quad I_m = W_m m \ \text{(FFT over all T)} \\
         v[t] &= \beta v[t-1] + g (z_{:N}[t] + I_m[t] + b), \ s = H(v - v_{th})
 
-    Hard (default) or soft reset; sigmoid surrogate of slope ``slope``.
+    Hard (default) or soft reset; surrogate gradient ``surrogate`` (sigmoid or
+    ATan) of slope ``slope``; ``local_grad`` drops the recurrence through
+    ``v`` from the backward (the SDFA-local rule).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class DMPNeuron(Neuron):
         dilation: int = 1,
         init_std: float = 0.02,
         persistent_state: bool = False,
+        surrogate: str = "sigmoid",
     ) -> None:
         if persistent_state:
             # the forward runs whole sequences from rest (one FFT for the
@@ -89,6 +92,10 @@ class DMPNeuron(Neuron):
         self.vth = check_positive("vth", vth)
         self.reset = check_choice("reset", reset, ("hard", "soft"))
         self.slope = check_positive("slope", slope)
+        self.surrogate = check_choice("surrogate", surrogate, SURROGATES)
+        #: the local rule's backward (no recurrence through v); set by the
+        #: trainer for ``rule='sdfa-local'``
+        self.local_grad = False
         self.dilation = check_int("dilation", dilation, minimum=1)
         self.theta = check_theta(theta, self.dilation)
         self.weights_m = torch.nn.Parameter(torch.randn(num_neurons, order) * init_std)
@@ -206,6 +213,8 @@ class DMPNeuron(Neuron):
             gain=self.input_gain,
             shift=shift,
             current_weights=weights_f,
+            surrogate=self.surrogate,
+            local=self.local_grad,
             **self._memory(a_x),
         )
         return spikes
@@ -219,15 +228,15 @@ class _StraightThroughLIF(torch.autograd.Function):
     integer layer's own membrane trajectory, into the float current."""
 
     @staticmethod
-    def forward(ctx, current, volts, spikes, beta, vth, hard, slope):
+    def forward(ctx, current, volts, spikes, beta, vth, hard, slope, kind, local):
         ctx.save_for_backward(volts, spikes)
-        ctx.args = (beta, vth, hard, slope)
+        ctx.args = (beta, vth, hard, slope, kind, local)
         return spikes.clone()
 
     @staticmethod
     def backward(ctx, grad):
         volts, spikes = ctx.saved_tensors
-        return (lif_backward(grad, volts, spikes, *ctx.args),) + (None,) * 6
+        return (lif_backward(grad, volts, spikes, *ctx.args),) + (None,) * 8
 
 
 #: inputs this narrow (S-MNIST: one pixel) enter the LIF kernel as ``x`` and
@@ -533,6 +542,8 @@ class DMPDense(AbstractDense):
             fixed.vth * scale,
             fixed.reset == "hard",
             self.neuron.slope,
+            self.neuron.surrogate,
+            self.neuron.local_grad,
         )
         return out.permute(1, 2, 0)
 

@@ -10,6 +10,7 @@ A checkpoint is a ``torch.save`` dict::
     epoch       completed epochs          history  one metrics dict per epoch
     permutation PS-MNIST pixel order or None
     input       the InputSpec of the data (optional; else the task's)
+    feedback    the SDFA feedback matrices and their seed (SDFA runs)
     resumes     what each --resume changed (optional)
 
 :func:`load_checkpoint` refuses anything else with one ``ValueError`` naming
@@ -48,6 +49,7 @@ _OPTIONAL = {
     "permutation",
     "resumes",
     "input",
+    "feedback",
     "format",
     "version",
 }

@@ -22,16 +22,34 @@ with ``r[t] = 1 - s[t]`` (hard) or ``1`` (soft). Both passes are linear in
 pass over the sequence; the torch fallback computes the surrogate of all steps
 at once and only the two-term recurrence step by step, over views of
 contiguous time-major tensors.
+
+Two variants of the backward serve the training rules of
+:mod:`lava_dmp.train.sdfa`: the ATan surrogate of spikingjelly
+(``sigma'(x) = (a / 2) / (1 + (pi a x / 2)^2)``, slope ``a = 2`` in the SDFA
+reference) and the *local* gradient, which drops the recurrence through the
+membrane (``g_v[t] = g_s[t] sigma'(v[t])``: what a chip computes while the
+sequence runs). Both run in torch; the forward keeps the compiled kernels.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 
 from lava_dmp.train import native
 from lava_dmp.train.products import narrow_product, weight_grad
 
-__all__ = ["lif_sequence", "lif_backward", "LIFSequence"]
+__all__ = [
+    "lif_sequence",
+    "lif_backward",
+    "surrogate_grad",
+    "LIFSequence",
+    "SURROGATES",
+]
+
+#: surrogate derivatives of the spike function
+SURROGATES = ("sigmoid", "atan")
 
 
 class LIFSequence(torch.autograd.Function):
@@ -53,6 +71,8 @@ class LIFSequence(torch.autograd.Function):
         hard,
         slope,
         shift,
+        surrogate="sigmoid",
+        local=False,
     ):
         narrow = current_weights is not None
         ctx.native = _use_native(current)  # the backward takes the same path
@@ -73,7 +93,7 @@ class LIFSequence(torch.autograd.Function):
         # kept (it would hold a (T, B, N) tensor until the backward)
         kept = current if narrow else None
         ctx.save_for_backward(volts, spikes, state, weights, kept, current_weights)
-        ctx.args = (beta, vth, hard, slope, gain, shift)
+        ctx.args = (beta, vth, hard, slope, gain, shift, surrogate, local)
         ctx.mark_non_differentiable(volts)
         ctx.set_materialize_grads(False)  # no zero-filled gradient for volts
         return spikes, volts
@@ -81,19 +101,22 @@ class LIFSequence(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_spikes, _grad_volts):
         volts, spikes, state, weights, current, current_weights = ctx.saved_tensors
-        beta, vth, hard, slope, gain, shift = ctx.args
+        beta, vth, hard, slope, gain, shift, surrogate, local = ctx.args
         steps = volts.shape[0]
         if grad_spikes is None:
             grad_spikes = torch.zeros_like(spikes)
         need_bias = ctx.needs_input_grad[5]
-        if ctx.native:
+        # the kernels compute the sigmoid surrogate with the recurrence
+        if ctx.native and surrogate == "sigmoid" and not local:
             # rows [0, T) are the gradient of every summand at step t, and
             # rows [shift, T + shift) that of the delayed current (zero tail)
             store, grad_bias = native.lif_backward(
                 grad_spikes, volts, beta, vth, hard, slope, gain, need_bias, shift
             )
         else:
-            grad = lif_backward(grad_spikes, volts, spikes, beta, vth, hard, slope)
+            grad = lif_backward(
+                grad_spikes, volts, spikes, beta, vth, hard, slope, surrogate, local
+            )
             if gain != 1.0:
                 grad.mul_(gain)
             grad_bias = None
@@ -117,7 +140,7 @@ class LIFSequence(torch.autograd.Function):
                 grad_current @ current_weights if ctx.needs_input_grad[0] else None
             )
         grads = (grad_current, grad_current_weights, grad_memory, grad_state)
-        return grads + (grad_weights, grad_bias) + (None,) * 6
+        return grads + (grad_weights, grad_bias) + (None,) * 8
 
 
 def _use_native(t: torch.Tensor) -> bool:
@@ -152,6 +175,21 @@ def _torch_forward(current, beta, vth, hard):
     return volts, fired.to(current.dtype)
 
 
+def surrogate_grad(
+    volts: torch.Tensor, vth: float, slope: float, kind: str = "sigmoid"
+) -> torch.Tensor:
+    r"""The surrogate derivative of the spike at membrane ``volts``:
+    ``a sig(a x) (1 - sig(a x))`` (sigmoid) or ``(a / 2) / (1 + (\pi a x /
+    2)^2)`` (ATan), ``x = v - vth``."""
+    if kind == "sigmoid":
+        sig = (volts - vth).mul_(slope).sigmoid_()
+        return torch.addcmul(sig, sig, sig, value=-1.0).mul_(slope)
+    if kind == "atan":
+        x = (volts - vth).mul_(math.pi * slope / 2)
+        return x.square_().add_(1.0).reciprocal_().mul_(slope / 2)
+    raise ValueError(f"surrogate: must be one of {SURROGATES}, got {kind!r}")
+
+
 def lif_backward(
     grad_spikes: torch.Tensor,
     volts: torch.Tensor,
@@ -160,13 +198,18 @@ def lif_backward(
     vth: float,
     hard: bool,
     slope: float,
+    surrogate: str = "sigmoid",
+    local: bool = False,
 ) -> torch.Tensor:
     """Gradient w.r.t. the current given the membrane and spikes of a forward
-    pass (also used with the membrane of the integer forward, straight-through)."""
+    pass (also used with the membrane of the integer forward, straight-through).
+
+    ``local=True`` drops the recurrence through the membrane: the gradient of
+    step ``t`` is ``g_s[t] sigma'(v[t])`` alone."""
     # in place where possible: these are (T, B, N) tensors, memory-bound
-    sig = (volts - vth).mul_(slope).sigmoid_()
-    surrogate = torch.addcmul(sig, sig, sig, value=-1.0)  # sig (1 - sig)
-    surrogate.mul_(grad_spikes).mul_(slope)
+    surrogate = surrogate_grad(volts, vth, slope, surrogate).mul_(grad_spikes)
+    if local:
+        return surrogate
     if hard:
         keep = torch.mul(spikes, -beta).add_(beta)  # beta (1 - s)
     else:
@@ -192,6 +235,8 @@ def lif_sequence(
     memory_state: torch.Tensor | None = None,
     memory_weights: torch.Tensor | None = None,
     current_weights: torch.Tensor | None = None,
+    surrogate: str = "sigmoid",
+    local: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Spikes and membrane of an LIF population over a whole sequence.
 
@@ -204,7 +249,7 @@ def lif_sequence(
     reset : str
         ``'hard'`` or ``'soft'``.
     slope : float
-        Sigmoid surrogate slope.
+        Surrogate slope ``a``.
     memory, bias, gain
         Optional: the membrane is driven by ``gain (current + memory + bias)``
         (``memory`` shaped like ``current``, ``bias`` over the last axis),
@@ -221,6 +266,11 @@ def lif_sequence(
         Synaptic delay of ``current`` in steps: step ``t`` sees
         ``current[t - shift]`` (zero before; the last ``shift`` rows arrive
         after the end). The kernels read the delayed rows in place.
+    surrogate : str
+        ``'sigmoid'`` (default) or ``'atan'``.
+    local : bool
+        The backward drops the recurrence through the membrane (the local
+        rule of :mod:`lava_dmp.train.sdfa`).
 
     Returns
     -------
@@ -237,6 +287,8 @@ def lif_sequence(
         )
     if shift < 0:
         raise ValueError(f"shift: must be >= 0, got {shift}")
+    if surrogate not in SURROGATES:
+        raise ValueError(f"surrogate: must be one of {SURROGATES}, got {surrogate!r}")
     if current_weights is not None and (
         current_weights.dim() != 2 or current_weights.shape[1] != current.shape[-1]
     ):
@@ -286,4 +338,6 @@ def lif_sequence(
         reset == "hard",
         float(slope),
         int(shift),
+        surrogate,
+        bool(local),
     )

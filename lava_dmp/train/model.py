@@ -25,6 +25,7 @@ class NetConfig:
     vth: float = 1.0
     reset: str = "hard"
     slope: float = 4.0
+    surrogate: str = "sigmoid"
     dilation: int = 1
     init_std: float = 0.02
     init: str = "fan_in"
@@ -52,6 +53,7 @@ class NetConfig:
         check_positive("init_std", self.init_std)
         check_real("dropout", self.dropout, 0.0, 0.99)
         check_choice("reset", self.reset, ("hard", "soft"))
+        check_choice("surrogate", self.surrogate, ("sigmoid", "atan"))
         check_choice("init", self.init, ("reference", "fan_in"))
         check_choice("readout", self.readout, ("mean", "last"))
         for name in ("positive_drive", "fast_path", "memory"):
@@ -116,6 +118,7 @@ class DMPNet(torch.nn.Module):
                     vth=cfg.vth,
                     reset=cfg.reset,
                     slope=cfg.slope,
+                    surrogate=cfg.surrogate,
                     dilation=cfg.dilation,
                     fast_path=cfg.fast_path,
                     memory=cfg.memory,

@@ -48,6 +48,14 @@ from lava_dmp.train.data import (
     make_dataset,
 )
 from lava_dmp.train.model import DMPNet, NetConfig
+from lava_dmp.train.sdfa import (
+    FEEDBACK_MODES,
+    FEEDBACK_SCALES,
+    RULES,
+    DelayedUpdates,
+    Feedback,
+    sdfa_backward,
+)
 
 __all__ = [
     "TrainConfig",
@@ -62,6 +70,8 @@ __all__ = [
 ]
 
 CHECKPOINT = "checkpoint.pt"
+#: losses on the time-averaged readout
+LOSSES = ("ce", "mse")
 METRICS = "metrics.jsonl"
 
 #: Training settings a resumed run may change (recorded in the checkpoint).
@@ -105,6 +115,14 @@ class TrainConfig:
     process's setting alone; the CLI's ``--threads`` defaults to 2).
     ``data``/``data_module`` name a custom task's data (:mod:`lava_dmp.
     datasets.custom`).
+
+    ``rule`` is ``'bptt'`` (backpropagation through time and layers),
+    ``'sdfa'`` or ``'sdfa-local'`` (:mod:`lava_dmp.train.sdfa`; the feedback
+    matrices come from ``feedback_seed``, ``feedback_mode``,
+    ``feedback_scale``). ``update_delay`` applies each batch's gradient that
+    many batches later (a pipelined trainer's staleness). ``loss`` is
+    ``'ce'`` (cross-entropy on the time-averaged readout) or ``'mse'`` (to
+    the one-hot target, the SDFA reference's).
     """
 
     task: str = "smnist"
@@ -126,6 +144,12 @@ class TrainConfig:
     init_from: str | None = None
     data: str | None = None
     data_module: str | None = None
+    rule: str = "bptt"
+    feedback_seed: int = 0
+    feedback_mode: str = "nested"
+    feedback_scale: str = "max"
+    update_delay: int = 0
+    loss: str = "ce"
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, TASKS)
@@ -158,6 +182,12 @@ class TrainConfig:
             )
         if self.data and self.data_module:
             raise ValueError("data: give --data or --data-module, not both")
+        check_choice("rule", self.rule, RULES)
+        check_int("feedback_seed", self.feedback_seed, minimum=0)
+        check_choice("feedback_mode", self.feedback_mode, FEEDBACK_MODES)
+        check_choice("feedback_scale", self.feedback_scale, FEEDBACK_SCALES)
+        check_int("update_delay", self.update_delay, minimum=0)
+        check_choice("loss", self.loss, LOSSES)
         if not isinstance(self.quantised, bool):
             raise ValueError(
                 f"quantised: expected True or False, got {self.quantised!r}"
@@ -244,6 +274,35 @@ def _check_labels(dataset, classes: int, split: str) -> None:
             f"has {classes} outputs (labels must be in [0, {classes - 1}]; see "
             f"--sizes)"
         )
+
+
+def loss_function(name: str):
+    """``'ce'``: cross-entropy on the scores; ``'mse'``: mean squared error of
+    the scores to the one-hot target."""
+    check_choice("loss", name, LOSSES)
+    if name == "ce":
+        return torch.nn.functional.cross_entropy
+
+    def mse(scores: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        target = torch.nn.functional.one_hot(y, scores.shape[1]).to(scores.dtype)
+        return torch.nn.functional.mse_loss(scores, target)
+
+    return mse
+
+
+def _feedback(net_cfg: NetConfig, cfg: TrainConfig, state: dict | None):
+    """The run's feedback matrices (None for BPTT); a resumed run's own."""
+    if cfg.rule == "bptt":
+        return None
+    if state is not None and "feedback" in state:
+        return Feedback.from_state(state["feedback"])
+    return Feedback(
+        net_cfg.sizes[-1],
+        list(net_cfg.sizes[1:-1]),
+        cfg.feedback_seed,
+        cfg.feedback_mode,
+        cfg.feedback_scale,
+    )
 
 
 def _write_metrics(path: Path, history: list[dict]) -> None:
@@ -415,10 +474,28 @@ def train(
                 if stale.exists():  # claim_output let them through: overwrite
                     stale.unlink()
         run = _Run(
-            net, net_cfg, cfg, opt, sched, train_set, test_set, history, resumes, out
+            net,
+            net_cfg,
+            cfg,
+            opt,
+            sched,
+            train_set,
+            test_set,
+            history,
+            resumes,
+            out,
+            _feedback(net_cfg, cfg, state),
         )
         stop_reason, t_start = _epochs(run, start_epoch, progress, log)
     summary = {}
+    if run.feedback is not None:
+        fb = run.feedback
+        summary["feedback"] = {
+            "seed": fb.seed,
+            "mode": fb.mode,
+            "scale": fb.scale,
+            "shapes": fb.shapes(),
+        }
     if cfg.quantised and history:  # the same weights in the float forward
         for block in net.blocks:
             block.dequantize()
@@ -430,6 +507,7 @@ def train(
         "history": history,
         "test_acc": history[-1]["test_acc"] if history else None,
         "mode": "quantised" if cfg.quantised else "float",
+        "rule": cfg.rule,
         "params": counts,
         "stop_reason": stop_reason,
         "seconds": round(time.perf_counter() - t_start, 2),
@@ -450,12 +528,15 @@ class _Run:
     history: list
     resumes: list
     out: Path
+    feedback: Feedback | None = None
 
 
 def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, float]:
     """The epoch loop; returns the stop reason and its start time."""
     net, cfg, opt, sched = run.net, run.cfg, run.opt, run.sched
     train_set, history, out = run.train_set, run.history, run.out
+    loss_fn = loss_function(cfg.loss)
+    updates = DelayedUpdates(opt, cfg.update_delay)
     ckpt_path = out / CHECKPOINT
     t_start = time.perf_counter()
     stop_reason = "done"
@@ -476,8 +557,21 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
             idx = order[i : i + cfg.batch_size]
             x, y, lengths = batch(train_set, idx)
             opt.zero_grad()
-            scores = net(x, lengths)
-            loss = torch.nn.functional.cross_entropy(scores, y)
+            if run.feedback is None:
+                scores = net(x, lengths)
+                loss = loss_fn(scores, y)
+                if torch.isfinite(loss):
+                    loss.backward()
+            else:
+                scores, loss = sdfa_backward(
+                    net,
+                    x,
+                    y,
+                    run.feedback,
+                    loss_fn,
+                    lengths,
+                    local=cfg.rule == "sdfa-local",
+                )
             if not torch.isfinite(loss):
                 bar.close()
                 kept = (
@@ -490,8 +584,7 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
                     f"{epoch + 1}, batch {b + 1} (lr {opt.param_groups[0]['lr']:g}); "
                     f"{kept}. Lower --lr or check --init-std and the data"
                 )
-            loss.backward()
-            opt.step()
+            updates.step()
             loss_sum += float(loss) * len(y)
             correct += int((scores.argmax(dim=1) == y).sum())
             seen += len(y)
@@ -500,6 +593,7 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
                 stop_reason = "max_minutes"
                 break
         bar.close()
+        updates.flush()  # the last batches' updates belong to this epoch
         if stop_reason != "done":
             log(
                 f"stopped inside epoch {epoch + 1} (time budget); the checkpoint "
@@ -524,6 +618,7 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
             "test_acc": evaluate(net, run.test_set),
             "seconds": round(time.perf_counter() - t_epoch, 2),
             "lr": opt.param_groups[0]["lr"],
+            "rule": cfg.rule,
         }
         sched.step()
         history.append(metrics)
@@ -542,6 +637,11 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
                 "history": history,
                 "permutation": train_set.permutation,
                 "input": train_set.spec.to_dict(),
+                **(
+                    {"feedback": run.feedback.state_dict()}
+                    if run.feedback is not None
+                    else {}
+                ),
                 "resumes": run.resumes,
             },
         )
