@@ -14,6 +14,10 @@ drifts of the machine hit all alike; the median of the rounds is reported.
 memory (resident set) of the DMP step is measured in a child process.
 With --quantised, also the quantised (hardware-aware) DMP step, reported
 apart: it runs the integer recurrence step by step, by design.
+The training rules (issue 20): the same DMP network as a DMPNet trained with
+bptt, sdfa and sdfa-local (lava_dmp.train.sdfa) take their turns in the same
+rounds; the projection of the output error (one (B x C) x (C x F_l) product
+per hidden layer) is timed apart and given as a share of the SDFA step.
 Targets (issue 3): DMP >= 5x faster than CUBA, <= 3x the bare products,
 peak memory of the S-MNIST step < 4 GB.
 """
@@ -34,6 +38,8 @@ from lava.lib.dl import slayer
 from lava_dmp.train import native
 from lava_dmp.train.blocks import DMPDense, ReadoutBlock
 from lava_dmp.train.cpu import tune_allocator
+from lava_dmp.train.model import DMPNet, NetConfig
+from lava_dmp.train.sdfa import Feedback, sdfa_backward
 
 SHAPES = {
     "shd": dict(sizes=(140, 128, 128, 20), steps=100, batch=128, order=10, theta=40.0),
@@ -92,6 +98,48 @@ class BareNet(torch.nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x.mean(dim=1)
+
+
+class RuleStepper:
+    """A DMPNet of the shape trained with one rule (bptt, sdfa, sdfa-local)."""
+
+    def __init__(self, c, rule):
+        self.net = DMPNet(
+            NetConfig(sizes=c["sizes"], order=c["order"], theta=c["theta"])
+        )
+        self.rule, self.times = rule, []
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+        self.feedback = Feedback(c["sizes"][-1], list(c["sizes"][1:-1]))
+
+    def step(self, x, y, record=True):
+        t0 = time.perf_counter()
+        self.opt.zero_grad()
+        if self.rule == "bptt":
+            torch.nn.functional.cross_entropy(self.net(x), y).backward()
+        else:
+            sdfa_backward(
+                self.net,
+                x,
+                y,
+                self.feedback,
+                torch.nn.functional.cross_entropy,
+                local=self.rule == "sdfa-local",
+            )
+        self.opt.step()
+        if record:
+            self.times.append(time.perf_counter() - t0)
+
+
+def projection_seconds(c, reps=2000):
+    """Median time of the error projection of one SDFA step (all layers)."""
+    fb = Feedback(c["sizes"][-1], list(c["sizes"][1:-1]))
+    e = torch.randn(c["batch"], c["sizes"][-1])
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fb.project(e)
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2]
 
 
 class Stepper:
@@ -189,6 +237,8 @@ def main() -> None:
             "cuba": Stepper(CubaNet(c)),
             "bare": Stepper(BareNet(c)),
         }
+        for rule in ("bptt", "sdfa", "sdfa-local"):
+            nets[f"rule_{rule}"] = RuleStepper(c, rule)
         if args.quantised:
             nets["dmp_quantised"] = Stepper(dmp_quantised(c))
         for net in nets.values():
@@ -201,6 +251,12 @@ def main() -> None:
             res[kind] = sorted(net.times)[len(net.times) // 2]
             times = [round(t, 3) for t in net.times]
             print(f"{name:7s} {kind:13s} {res[kind]:8.3f} s/step {times}", flush=True)
+        proj = projection_seconds(c)
+        print(
+            f"{name:7s} projection {proj * 1e6:.1f} us = "
+            f"{100 * proj / res['rule_sdfa']:.3f} % of the sdfa step",
+            flush=True,
+        )
         memory = peak_memory_mb(name)
         print(f"{name:7s} DMP step peak memory {memory}", flush=True)
         rows.append(
@@ -212,6 +268,10 @@ def main() -> None:
                 "cuba_over_dmp": res["cuba"] / res["dmp"],
                 "dmp_over_bare": res["dmp"] / res["bare"],
                 "torch_over_kernels": res["dmp_torch"] / res["dmp"],
+                "projection_seconds": proj,
+                "projection_share_of_sdfa": proj / res["rule_sdfa"],
+                "sdfa_over_bptt": res["rule_sdfa"] / res["rule_bptt"],
+                "sdfa_local_over_bptt": res["rule_sdfa-local"] / res["rule_bptt"],
                 "peak_memory": memory,
             }
         )
@@ -232,6 +292,19 @@ def main() -> None:
                 if "dmp_quantised" in s
                 else ""
             )
+        )
+    print(
+        f"\n{'shape':8s} {'bptt s':>8s} {'sdfa s':>8s} {'local s':>8s} "
+        f"{'sdfa/bptt':>10s} {'local/bptt':>11s} {'projection':>11s}"
+        "  (rules, same DMPNet; projection share target <= 2 %)"
+    )
+    for r in rows:
+        s = r["seconds"]
+        print(
+            f"{r['shape']:8s} {s['rule_bptt']:8.3f} {s['rule_sdfa']:8.3f} "
+            f"{s['rule_sdfa-local']:8.3f} {r['sdfa_over_bptt']:10.2f} "
+            f"{r['sdfa_local_over_bptt']:11.2f} "
+            f"{100 * r['projection_share_of_sdfa']:10.3f}%"
         )
     with open(args.json, "w") as fh:
         json.dump(
