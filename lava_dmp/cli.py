@@ -263,6 +263,28 @@ def build_parser() -> argparse.ArgumentParser:
     co.add_argument("--no-progress", action="store_true")
     _overwrite(co)
 
+    tc = sub.add_parser(
+        "train-cost",
+        help="what training costs on an RRAM in-memory accelerator: PipeSDFA "
+        "against a PipeLayer-style BPTT baseline, for a trained run or a sweep",
+    )
+    _common(tc, "outputs/train-cost")
+    tc.add_argument("checkpoint", nargs="?", help="a training checkpoint")
+    tc.add_argument("--sweep", action="store_true", help="vary depth, T and B")
+    tc.add_argument(
+        "--hardware",
+        default=None,
+        help="default, or a JSON file written by TrainingHardware.save",
+    )
+    tc.add_argument(
+        "--window",
+        type=int,
+        default=3,
+        help="batches simulated event by event, the rest extrapolated (0: all)",
+    )
+    tc.add_argument("--batches", type=int, default=100, help="(--sweep) per point")
+    _overwrite(tc)
+
     sy = sub.add_parser(
         "synthetic-shd",
         help="write synthetic spike trains in the SHD schema (shd_train.h5, "
@@ -593,6 +615,38 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
         )
         if not args.json:
             print_cost(summary)
+            return None
+        return summary
+    if args.command == "train-cost":
+        from lava_dmp._checks import check_int
+        from lava_dmp.cost.training.report import (
+            print_sweep,
+            print_train_cost,
+            sweep,
+            train_cost,
+        )
+
+        window = None if args.window == 0 else check_int("window", args.window, 2)
+        out = args.output
+        if args.sweep == (args.checkpoint is not None):
+            raise ValueError("checkpoint: give a checkpoint or --sweep (one of them)")
+        if args.sweep:
+            summary = sweep(
+                args.hardware,
+                window,
+                check_int("batches", args.batches, minimum=1),
+                out,
+                args.overwrite,
+                progress=None if args.json else print,
+            )
+            printer = print_sweep
+        else:
+            summary = train_cost(
+                args.checkpoint, args.hardware, window, out, args.overwrite
+            )
+            printer = print_train_cost
+        if not args.json:
+            printer(summary)
             return None
         return summary
     if args.command == "run":

@@ -11,6 +11,7 @@ A checkpoint is a ``torch.save`` dict::
     permutation PS-MNIST pixel order or None
     input       the InputSpec of the data (optional; else the task's)
     feedback    the SDFA feedback matrices and their seed (SDFA runs)
+    activity    per-step sums of inputs and spikes over the training samples
     resumes     what each --resume changed (optional)
 
 :func:`load_checkpoint` refuses anything else with one ``ValueError`` naming
@@ -50,6 +51,7 @@ _OPTIONAL = {
     "resumes",
     "input",
     "feedback",
+    "activity",
     "format",
     "version",
 }

@@ -34,6 +34,7 @@ from tqdm import tqdm
 from lava_dmp._checks import check_choice, check_int, check_positive, check_real
 from lava_dmp.outputs import FolderLock, atomic_write_text, claim_output
 from lava_dmp.train import native
+from lava_dmp.train.activity import ActivityLog
 from lava_dmp.train.checkpoint import (
     check_finite_weights,
     load_checkpoint,
@@ -485,6 +486,7 @@ def train(
             resumes,
             out,
             _feedback(net_cfg, cfg, state),
+            ActivityLog(state.get("activity") if state is not None else None),
         )
         stop_reason, t_start = _epochs(run, start_epoch, progress, log)
     summary = {}
@@ -529,14 +531,24 @@ class _Run:
     resumes: list
     out: Path
     feedback: Feedback | None = None
+    activity: ActivityLog | None = None
 
 
 def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, float]:
-    """The epoch loop; returns the stop reason and its start time."""
+    """The epoch loop; returns the stop reason and its start time. The
+    activity of the training forward is counted meanwhile."""
+    run.activity.attach(run.net)
+    try:
+        return _epoch_loop(run, start_epoch, progress, log)
+    finally:
+        run.activity.detach()
+
+
+def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
     net, cfg, opt, sched = run.net, run.cfg, run.opt, run.sched
-    train_set, history, out = run.train_set, run.history, run.out
     loss_fn = loss_function(cfg.loss)
     updates = DelayedUpdates(opt, cfg.update_delay)
+    train_set, history, out = run.train_set, run.history, run.out
     ckpt_path = out / CHECKPOINT
     t_start = time.perf_counter()
     stop_reason = "done"
@@ -637,6 +649,7 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
                 "history": history,
                 "permutation": train_set.permutation,
                 "input": train_set.spec.to_dict(),
+                "activity": run.activity.state_dict(),
                 **(
                     {"feedback": run.feedback.state_dict()}
                     if run.feedback is not None

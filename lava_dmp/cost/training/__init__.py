@@ -1,0 +1,1 @@
+"""Training cost on an RRAM in-memory accelerator (PipeSDFA vs PipeLayer-style BPTT)."""
