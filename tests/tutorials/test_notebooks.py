@@ -12,7 +12,7 @@ TUTORIALS = sorted((Path(__file__).parents[2] / "tutorials").glob("*.ipynb"))
 
 def test_all_tutorials_are_there():
     names = [p.name[:2] for p in TUTORIALS]
-    assert names == ["01", "02", "03", "04", "05", "06", "08"]
+    assert names == ["01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=[p.stem for p in TUTORIALS])

