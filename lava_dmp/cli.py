@@ -61,16 +61,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
         "demo",
-        help="the main job: short S-MNIST training, export, Lava fixed-point run",
+        help="the main job: a pretrained network in Lava (fixed point, compared "
+        "with the quantised forward), its cost on the accelerator, and a short "
+        "training run end to end",
     )
     _common(demo, "outputs/demo")
-    demo.add_argument("--limit-train", type=int, default=4096)
-    demo.add_argument("--limit-test", type=int, default=1000)
-    demo.add_argument("--epochs", type=int, default=2)
-    demo.add_argument("--lava-samples", type=int, default=20)
-    demo.add_argument("--sizes", default="1,200,200,10")
-    demo.add_argument("--order", type=int, default=20)
-    demo.add_argument("--lr", type=float, default=5e-3)
+    demo.add_argument(
+        "--network",
+        default="smnist",
+        choices=("smnist", "psmnist"),
+        help="which shipped pretrained network",
+    )
+    demo.add_argument(
+        "--lava-samples", type=int, default=20, help="test digits run in Lava"
+    )
+    demo.add_argument(
+        "--cost-samples", type=int, default=200, help="test digits costed"
+    )
+    demo.add_argument(
+        "--train-samples",
+        type=int,
+        default=4096,
+        help="training digits of the short run",
+    )
+    demo.add_argument("--epochs", type=int, default=1, help="epochs of the short run")
     demo.add_argument("--no-progress", action="store_true")
     demo.add_argument(
         "--overwrite",
@@ -543,22 +557,24 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             _print_demo(summary)
         return None
     if args.command == "demo":
-        from lava_dmp.apps.demo import run_demo
+        from lava_dmp.apps.demo import print_demo, run_demo
 
         log = (lambda msg: print(msg, file=sys.stderr)) if args.json else print
-        return run_demo(
+        summary = run_demo(
             args.output,
-            args.data_dir,
-            args.limit_train,
-            args.limit_test,
-            args.epochs,
+            args.network,
             args.lava_samples,
-            args.lr,
-            args.order,
-            _sizes(args.sizes),
+            args.cost_samples,
+            args.train_samples,
+            args.epochs,
+            args.data_dir,
             progress=not args.no_progress,
             log=log,
         )
+        if not args.json:
+            print_demo(summary)
+            return None
+        return summary
     if args.command == "train":
         return _train(args, explicit)
     if args.command == "evaluate":

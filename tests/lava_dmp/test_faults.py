@@ -221,12 +221,9 @@ CASES = {
         lambda tr, t: ["demo", "--output", str(_prior_run(t)), "--lava-samples", "0"],
         r"--lava-samples: must be >= 1",
     ),
-    "demo lava-samples above test": (
-        lambda tr, t: (
-            ["demo", "--output", str(t / "o"), "--limit-test", "5"]
-            + ["--lava-samples", "6"]
-        ),
-        r"--lava-samples: must be <= 5",
+    "demo train-samples 10": (
+        lambda tr, t: ["demo", "--output", str(t / "o"), "--train-samples", "10"],
+        r"--train-samples: must be >= 128",
     ),
     "export onto an existing file": (
         lambda tr, t: ["export", str(tr["ckpt"]), str(_copy(tr["net"], t / "n.h5"))],
