@@ -1,6 +1,6 @@
 """Float DMP layer parameters and their conversion to the fixed-point contract.
 
-A float layer is :class:`DMPLayerParams` (the equations of dmp-model.md
+A float layer is :class:`DMPLayerParams` (the equations of docs/model.md
 section 1). :func:`convert_layer` turns it into :class:`FixedDMPParams`:
 integers plus exponents that the ``fixed_pt`` Lava models, the golden model and
 the training's quantised forward all consume.
@@ -68,7 +68,7 @@ RESETS = ("hard", "soft")
 class DMPLayerParams:
     """Float parameters of one DMP layer (N neurons, M inputs, order d).
 
-    Dynamics (per step ``k``, dmp-model.md section 1)::
+    Dynamics (per step ``k``, docs/model.md section 1)::
 
         x[k] = max(0, w_x . s[k] + b_x)
         m[k] = A_bar m[k-1] + B_bar x[k]

@@ -238,7 +238,7 @@ class FixedPointFormat:
     """Bit widths and fractional bits of a fixed-point DMP layer.
 
     Defaults follow the accelerator's public model (8-bit weights, 16-bit
-    memory, 24-bit membrane and accumulators) and dmp-model.md section 4.
+    memory, 24-bit membrane and accumulators) and docs/fixed-point.md.
 
     Attributes
     ----------

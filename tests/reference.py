@@ -1,6 +1,6 @@
 """Independent reference implementations used by the tests.
 
-Written from dmp-model.md directly, without lava_dmp's code paths: the LMU
+Written from docs/model.md directly, without lava_dmp's code paths: the LMU
 matrices via scipy.signal.cont2discrete, the float layer with W_m m[k] (not
 the hardware form), and the integer layer as a plain element-wise loop over
 Python ints.
@@ -30,7 +30,7 @@ def lmu_zoh(order: int, theta: float, dt: float = 1.0):
 def numpy_dmp(
     s_in, wf, wx, wm, b, bx, theta, beta, vth, reset="hard", dilation=1, delay=False
 ):
-    """Float DMP layer, dmp-model.md section 1; s_in (T, M). Returns dict."""
+    """Float DMP layer, docs/model.md section 1; s_in (T, M). Returns dict."""
     s_in = np.asarray(s_in, dtype=float)
     if delay:
         s_in = np.vstack([np.zeros((1, s_in.shape[1])), s_in[:-1]])

@@ -22,7 +22,7 @@ from lava_dmp.outputs import save_figure
 
 __all__ = ["PAPER_CLAIMS", "compare_designs", "comparison_table", "plot_costs"]
 
-#: The paper's claims (dmp-model.md section 3): name -> (claim, how it is
+#: The paper's claims (docs/cost-model.md): name -> (claim, how it is
 #: stated, why ours may differ).
 PAPER_CLAIMS = {
     "energy_vs_elfcore": (

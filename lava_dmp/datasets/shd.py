@@ -2,7 +2,7 @@
 
 Reads the official HDF5 files (``spikes/times`` and ``spikes/units`` ragged
 per sample, ``labels``; Cramer et al., IEEE TNNLS 2020), bins the events with a
-fixed bin width over a fixed duration (dmp-model.md section 4: 100 bins over
+fixed bin width over a fixed duration (docs/training.md: 100 bins over
 1.0 s for SHD, 250 over 1.0 s for SSC; events past the window are dropped
 and counted) and pools the 700 channels to 140 (max over groups of 5 for
 SHD, as the reference does, sum for SSC).

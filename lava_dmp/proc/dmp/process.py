@@ -18,7 +18,7 @@ __all__ = ["DMP"]
 class DMP(AbstractProcess):
     r"""Spiking neurons sharing one Legendre memory (dual memory pathways).
 
-    Dynamics per step ``k`` (dmp-model.md section 1), all same-step:
+    Dynamics per step ``k`` (docs/model.md section 1), all same-step:
 
     .. math::
 

@@ -20,7 +20,7 @@ class Readout(AbstractProcess):
         acc[k] = acc[k-1] + a_{in}[k] + b \quad (k \ge t_{start})
 
     Feed it from a ``Dense`` on the last layer's spikes; the time-averaged
-    linear readout of dmp-model.md is ``acc / count``. ``t_start`` skips the
+    linear readout of docs/model.md section 2 is ``acc / count``. ``t_start`` skips the
     first steps (a network of L layers delivers its first meaningful current
     after L steps). In ``fixed_pt`` the accumulator saturates to ``acc_bits``.
 
