@@ -11,15 +11,13 @@ Importing it here, ahead of the training code, lets a process train and then
 run Lava (export, ``lava-dmp run``).
 """
 
-import contextlib as _contextlib
-import sys as _sys
-
 import lava.magma.runtime.message_infrastructure.multiprocessing  # noqa: F401
 
-# lava-dl prints a warning about an optional dataset toolbox on stdout when it
-# is first imported; keep stdout for results (``--json``)
-with _contextlib.redirect_stdout(_sys.stderr):
-    import lava.lib.dl.slayer  # noqa: F401,E402
+from lava_dmp._quiet_imports import import_slayer as _import_slayer
+
+# lava-dl's import prints two notices that do not concern lava-dmp (see
+# lava_dmp._quiet_imports); every other line still reaches stderr
+_import_slayer()
 
 from lava_dmp._lazy import lazy_exports  # noqa: E402
 

@@ -123,3 +123,31 @@ def test_export_leaves_the_network_in_its_mode(tmp_path):
     for block, saved in zip(net.blocks, before):
         for key in ("in_scale", "num_message_bits", "signed_input", "fixed_format"):
             assert block.__dict__.get(key) == saved.get(key), key
+
+
+def test_importing_the_training_code_prints_nothing():
+    """lava-dl's import notices (an optional dataset toolbox, no CUDA runtime)
+    are dropped at their import; nothing else is hidden."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import lava_dmp.train, lava_dmp.train.trainer"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == ""
+    assert "Prophesee" not in done.stderr and "No CUDA runtime" not in done.stderr
+    from lava_dmp import _quiet_imports
+
+    lines = []
+    real = sys.stderr
+    try:
+        import io
+
+        sys.stderr = io.StringIO()
+        _quiet_imports._pass_on(
+            "No CUDA runtime is found, using CUDA_HOME='/x'\nreal news"
+        )
+        lines = sys.stderr.getvalue().splitlines()
+    finally:
+        sys.stderr = real
+    assert lines == ["real news"]

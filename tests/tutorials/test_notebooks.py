@@ -38,4 +38,13 @@ def test_notebook_executes(path, tmp_path, monkeypatch):
         if "image/png" in o.get("data", {})
     )
     assert images >= 1, "a tutorial shows at least one figure"
+    streams = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
+    for notice in ("Prophesee", "No CUDA runtime", "Traceback"):
+        assert notice not in streams, f"a tutorial prints {notice!r}"
     assert os.environ["LAVA_DMP_TUTORIAL_SHORT"] == "1"
