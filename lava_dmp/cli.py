@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from lava_dmp.datasets.custom import TASK_NAMES
 from lava_dmp.datasets.paths import DATA_ENV
 
 
@@ -104,14 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     _overwrite(sim)
 
     tr = sub.add_parser(
-        "train", help="train a DMP network (S-MNIST, PS-MNIST, SHD, SSC)"
+        "train",
+        help="train a DMP network (S-MNIST, PS-MNIST, SHD, SSC, coded MNIST, own data)",
     )
     _common(tr, "outputs/train")
     tr.add_argument(
         "--task",
         default="smnist",
-        choices=("smnist", "psmnist", "shd", "ssc", "custom"),
-        help="custom: your own data, see --data and --data-module",
+        choices=TASK_NAMES,
+        help="mnist-rate/mnist-latency: MNIST as 784 channels of spikes over "
+        "--steps steps; custom: your own data, see --data and --data-module",
     )
     _data(tr)
     tr.add_argument(
@@ -170,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--batch-size", type=int, default=128)
     tr.add_argument("--seed", type=int, default=0)
     tr.add_argument("--perm-seed", type=int, default=0, help="PS-MNIST permutation")
+    tr.add_argument(
+        "--steps",
+        type=int,
+        default=None,
+        help="time steps of mnist-rate and mnist-latency (default 25)",
+    )
     tr.add_argument("--limit-train", type=int, default=None)
     tr.add_argument("--limit-test", type=int, default=None)
     tr.add_argument("--max-minutes", type=float, default=None)
@@ -423,6 +432,7 @@ _TRAIN_FIELDS = (
     "feedback_scale",
     "update_delay",
     "loss",
+    "steps",
 )
 
 

@@ -59,7 +59,20 @@ __all__ = [
     "load_npz",
     "load_module",
     "BUILTIN_SPECS",
+    "TASK_NAMES",
 ]
+
+
+#: Every task a network can be trained on (the built-in ones and ``custom``).
+TASK_NAMES = (
+    "smnist",
+    "psmnist",
+    "shd",
+    "ssc",
+    "mnist-rate",
+    "mnist-latency",
+    "custom",
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +93,8 @@ class InputSpec:
     message_bits : int
         0 for binary spikes, else the width of Lava's graded messages.
     task : str
-        ``smnist``, ``psmnist``, ``shd``, ``ssc`` or ``custom``.
+        ``smnist``, ``psmnist``, ``shd``, ``ssc``, ``mnist-rate``,
+        ``mnist-latency`` or ``custom``.
     """
 
     channels: int
@@ -102,7 +116,7 @@ class InputSpec:
                 "message_bits: 0 means binary spikes (unsigned, scale 1); got "
                 f"signed={self.signed}, scale={self.scale}"
             )
-        check_choice("task", self.task, ("smnist", "psmnist", "shd", "ssc", "custom"))
+        check_choice("task", self.task, TASK_NAMES)
 
     @property
     def int_range(self) -> tuple[int, int]:

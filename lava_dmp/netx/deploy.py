@@ -115,7 +115,7 @@ def load_test_inputs(
             data_module=data_module,
             spec=spec,
         )
-        return task, test_sequences(dataset), dataset, dataset.x
+        return task, test_sequences(dataset), dataset, dataset.x[:]
     if task in ("smnist", "psmnist"):
         # the permutation travels with the network: read plain S-MNIST, permute
         dataset = make_dataset("smnist", "test", limit=samples, data_dir=data_dir)
@@ -123,8 +123,9 @@ def load_test_inputs(
         pixels = dataset.pixels if perm is None else dataset.pixels[:, perm]
         x = dataset.x if perm is None else dataset.x[:, :, perm]
         return task, [p[:, None].astype(np.int64) for p in pixels], dataset, x
-    dataset = make_dataset(task, "test", limit=samples, data_dir=data_dir)
-    return task, test_sequences(dataset), dataset, dataset.x
+    # the coded tasks take their length from the network's spec
+    dataset = make_dataset(task, "test", limit=samples, data_dir=data_dir, spec=spec)
+    return task, test_sequences(dataset), dataset, dataset.x[:]
 
 
 def run_exported(

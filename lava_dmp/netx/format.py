@@ -43,7 +43,7 @@ import h5py
 import numpy as np
 
 from lava_dmp.convert import FixedDMPParams
-from lava_dmp.datasets.custom import InputSpec
+from lava_dmp.datasets.custom import TASK_NAMES, InputSpec
 from lava_dmp.fixed_point import (
     FixedPointFormat,
     dense_weights_bit_acc,
@@ -183,7 +183,7 @@ _INT64_MAX = (1 << 63) - 1
 
 #: Valid ``meta`` tasks: unset (S-MNIST) and ``lava_dmp.train.data.TASKS``
 #: (not imported: that module loads torch).
-_TASKS = ("", "smnist", "psmnist", "shd", "ssc", "custom")
+_TASKS = ("", *TASK_NAMES)
 
 #: Tasks whose test sequences ``lava_dmp.netx.deploy.load_test_inputs`` permutes,
 #: with their length: the permutation reorders the 784 steps of a digit.

@@ -13,7 +13,9 @@ import numpy as np
 import torch
 
 from lava_dmp._checks import check_choice, check_int
+from lava_dmp.datasets.coded_mnist import CODINGS, DEFAULT_STEPS, CodedMNIST
 from lava_dmp.datasets.custom import (
+    TASK_NAMES,
     InputSpec,
     SequenceDataset,
     as_dataset,
@@ -24,8 +26,10 @@ from lava_dmp.datasets.custom import (
 from lava_dmp.datasets.mnist import load_mnist
 
 __all__ = [
+    "CODINGS",
     "SequentialMNIST",
     "SpikeTask",
+    "CodedMNIST",
     "make_dataset",
     "permutation",
     "TASKS",
@@ -36,7 +40,7 @@ __all__ = [
     "SequenceDataset",
 ]
 
-TASKS = ("smnist", "psmnist", "shd", "ssc", "custom")
+TASKS = TASK_NAMES
 
 
 def permutation(seed: int) -> np.ndarray:
@@ -139,8 +143,13 @@ def make_dataset(
     data: str | os.PathLike | None = None,
     data_module: str | None = None,
     spec: InputSpec | None = None,
+    steps: int | None = None,
 ):
     """The dataset of ``task`` (see :data:`TASKS`); ``split`` 'train' or 'test'.
+
+    The coded tasks (``mnist-rate``, ``mnist-latency``: :mod:`lava_dmp.
+    datasets.coded_mnist`) take ``steps`` (default 25), or a trained
+    network's ``spec``.
 
     ``task='custom'`` reads ``data`` (an ``.npz`` of the contract of
     :mod:`lava_dmp.datasets.custom`) or calls ``data_module``
@@ -165,6 +174,14 @@ def make_dataset(
         return ds if limit is None else ds.take(limit)
     if task in ("shd", "ssc"):
         return SpikeTask(split, task, limit, data_dir)
+    if task in CODINGS:
+        if spec is not None:
+            if steps is not None and steps != spec.steps:
+                raise ValueError(
+                    f"steps: the network was trained on {spec.steps} steps, not {steps}"
+                )
+            steps = spec.steps
+        return CodedMNIST(split, task, steps or DEFAULT_STEPS, limit, data_dir)
     return SequentialMNIST(split, task, perm_seed, limit, data_dir)
 
 

@@ -43,6 +43,7 @@ from lava_dmp.train.checkpoint import (
 )
 from lava_dmp.train.cpu import set_threads, tune_allocator
 from lava_dmp.train.data import (
+    CODINGS,
     TASKS,
     as_dataset,
     as_training_data,
@@ -123,7 +124,10 @@ class TrainConfig:
     ``feedback_scale``). ``update_delay`` applies each batch's gradient that
     many batches later (a pipelined trainer's staleness). ``loss`` is
     ``'ce'`` (cross-entropy on the time-averaged readout) or ``'mse'`` (to
-    the one-hot target, the SDFA reference's).
+    the one-hot target, the SDFA reference's). ``steps`` is the length
+    ``T`` of the coded tasks ``mnist-rate`` and ``mnist-latency`` (default
+    25; their training spikes are drawn anew every epoch from the epoch's
+    seed).
     """
 
     task: str = "smnist"
@@ -151,6 +155,7 @@ class TrainConfig:
     feedback_scale: str = "max"
     update_delay: int = 0
     loss: str = "ce"
+    steps: int | None = None
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, TASKS)
@@ -189,6 +194,13 @@ class TrainConfig:
         check_choice("feedback_scale", self.feedback_scale, FEEDBACK_SCALES)
         check_int("update_delay", self.update_delay, minimum=0)
         check_choice("loss", self.loss, LOSSES)
+        if self.steps is not None:
+            if self.task not in CODINGS:
+                raise ValueError(
+                    f"steps: --steps sets the length of the coded tasks "
+                    f"({', '.join(CODINGS)}), not of {self.task!r}"
+                )
+            check_int("steps", self.steps, 1, 10_000)
         if not isinstance(self.quantised, bool):
             raise ValueError(
                 f"quantised: expected True or False, got {self.quantised!r}"
@@ -385,7 +397,12 @@ def train(
         if cfg.limit_test:
             test_set = test_set.take(cfg.limit_test)
     else:
-        kw = dict(data_dir=data_dir, data=cfg.data, data_module=cfg.data_module)
+        kw = dict(
+            data_dir=data_dir,
+            data=cfg.data,
+            data_module=cfg.data_module,
+            steps=cfg.steps,
+        )
         train_set = make_dataset(
             cfg.task, "train", cfg.perm_seed, cfg.limit_train, **kw
         )
@@ -557,6 +574,8 @@ def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
         gen = torch.Generator().manual_seed(cfg.seed * 100003 + epoch)
         torch.manual_seed(cfg.seed * 100003 + epoch + 1)  # dropout masks replay too
         order = torch.randperm(len(train_set), generator=gen)
+        if hasattr(train_set, "set_epoch"):  # coded inputs: this epoch's spikes
+            train_set.set_epoch(cfg.seed * 100003 + epoch)
         batches = range(0, len(order), cfg.batch_size)
         bar = tqdm(
             batches,
