@@ -26,6 +26,7 @@ from lava_dmp.convert import (
 from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
 from lava_dmp.legendre import check_theta, update_matrices
+from lava_dmp.train import native
 from lava_dmp.train.lif import SURROGATES, lif_backward, lif_sequence
 from lava_dmp.train.memory import (
     legendre_conv,
@@ -502,15 +503,13 @@ class DMPDense(AbstractDense):
 
     def _quantized_forward(self, x: torch.Tensor) -> torch.Tensor:
         """Integer forward of the golden model (Dense included, one-step delay)
-        with straight-through gradients along its membrane trajectory."""
+        with straight-through gradients along its membrane trajectory.
+
+        The compiled kernel of :mod:`lava_dmp.train.native` runs the golden
+        model's arithmetic where available (bit for bit the same traces); the
+        numpy golden model runs otherwise, and also reports bad inputs and
+        overflows (``fmt.overflow="raise"``) the kernel only flags."""
         fixed = self.fixed_params()
-        ints = x.detach().double().cpu().numpy() / self.in_scale
-        s_int = np.rint(ints)
-        if np.max(np.abs(ints - s_int), initial=0.0) > 1e-3:  # float32 inputs
-            raise ValueError(
-                f"input: the quantised forward needs inputs on the integer grid of "
-                f"in_scale={self.in_scale:g} (encode the data with its InputSpec)"
-            )
         bits, signed = self.num_message_bits, getattr(self, "signed_input", False)
         lo, hi = (
             (0, 1)
@@ -521,17 +520,15 @@ class DMPDense(AbstractDense):
                 else (0, (1 << bits) - 1)
             )
         )
-        if s_int.size and (s_int.min() < lo or s_int.max() > hi):
-            raise ValueError(
-                f"input: the quantised forward takes {bits}-bit "
-                f"{'signed ' if signed else ''}messages in [{lo}, {hi}] (x in_scale "
-                f"{self.in_scale:g}), got [{s_int.min():g}, {s_int.max():g}]"
+        traces = None
+        if native.fixed_supported(fixed):
+            traces = native.quantised_forward(
+                fixed, x.permute(2, 0, 1), self.in_scale, (lo, hi), self.delay_shift
             )
-        s_int = s_int.astype(np.int64).transpose(2, 0, 1)  # (T, B, M)
-        gold = GoldenDMPLayer(fixed).run(s_int, delay=self.delay_shift)
+        if traces is None:
+            traces = self._golden_traces(x, fixed, lo, hi)
+        volts, spikes = (t.to(x.device) for t in traces)  # integer work ran on CPU
         scale = 2.0**-fixed.fmt.v_frac
-        volts = torch.from_numpy(gold["v"] * scale).to(x.dtype)
-        spikes = torch.from_numpy(gold["s"]).to(x.dtype)
         current = self.neuron.current(self._delayed_synapse(x))
         beta = 1.0 - fixed.dv / (1 << DECAY_BITS)
         out = _StraightThroughLIF.apply(
@@ -546,6 +543,33 @@ class DMPDense(AbstractDense):
             self.neuron.local_grad,
         )
         return out.permute(1, 2, 0)
+
+    def _golden_traces(
+        self, x: torch.Tensor, fixed: FixedDMPParams, lo: int, hi: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Membrane (real units) and spikes ``(T, B, N)`` of the numpy golden
+        model on the input ``x (B, M, T)``, checked to be integers in
+        ``[lo, hi]`` on the grid of ``in_scale``."""
+        ints = x.detach().double().cpu().numpy() / self.in_scale
+        s_int = np.rint(ints)
+        if np.max(np.abs(ints - s_int), initial=0.0) > 1e-3:  # float32 inputs
+            raise ValueError(
+                f"input: the quantised forward needs inputs on the integer grid of "
+                f"in_scale={self.in_scale:g} (encode the data with its InputSpec)"
+            )
+        if s_int.size and (s_int.min() < lo or s_int.max() > hi):
+            signed = getattr(self, "signed_input", False)
+            raise ValueError(
+                f"input: the quantised forward takes {self.num_message_bits}-bit "
+                f"{'signed ' if signed else ''}messages in [{lo}, {hi}] (x in_scale "
+                f"{self.in_scale:g}), got [{s_int.min():g}, {s_int.max():g}]"
+            )
+        s_int = s_int.astype(np.int64).transpose(2, 0, 1)  # (T, B, M)
+        gold = GoldenDMPLayer(fixed).run(s_int, delay=self.delay_shift)
+        scale = 2.0**-fixed.fmt.v_frac
+        volts = torch.from_numpy(gold["v"] * scale).to(x.dtype)
+        spikes = torch.from_numpy(gold["s"]).to(x.dtype)
+        return volts, spikes
 
     def layer_params(self) -> DMPLayerParams:
         """The block as float :class:`DMPLayerParams` (``v = beta v + g I`` form;

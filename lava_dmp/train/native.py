@@ -31,8 +31,13 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from lava_dmp.convert import FixedDMPParams
 
 __all__ = [
     "available",
@@ -42,11 +47,14 @@ __all__ = [
     "lif_forward",
     "lif_backward",
     "lmu_adjoint",
+    "fixed_supported",
+    "golden_run",
+    "quantised_forward",
     "library_path",
 ]
 
 _SRC = Path(__file__).parent / "csrc"
-_SOURCES = ("lif_forward.c", "lif_backward.c", "lmu_adjoint.c")
+_SOURCES = ("lif_forward.c", "lif_backward.c", "lmu_adjoint.c", "dmp_fixed.c")
 _COMMON = ["-O3", "-march=native", "-fPIC", "-pthread", "-std=c99"]
 # threads from torch's own OpenMP runtime (csrc/rows.h); pthreads without it
 _OPENMP = ["-fopenmp"]
@@ -57,6 +65,8 @@ _FLAGS = {
     "lif_forward.c": ["-ffp-contract=fast"],
     "lif_backward.c": ["-ffast-math"],
     "lmu_adjoint.c": ["-ffp-contract=fast"],
+    # int64 sums and products wrap modulo 2^64 as numpy's do (no UB)
+    "dmp_fixed.c": ["-fwrapv"],
 }
 _TYPES = {
     torch.float32: ("f32", ctypes.c_float),
@@ -160,6 +170,12 @@ def _load() -> ctypes.CDLL | None:
         adj = getattr(lib, f"lmu_adjoint_{sfx}")
         adj.restype = ctypes.c_int
         adj.argtypes = [ptr, ptr, ptr] + [ctypes.c_long] * 3 + [ptr, ctypes.c_int]
+    i64, cint, clong = ctypes.c_int64, ctypes.c_int, ctypes.c_long
+    fixed = lib.dmp_fixed_forward
+    fixed.restype = cint
+    fixed.argtypes = [ptr, cint] + [clong] * 3 + [ctypes.c_double, i64, i64]
+    fixed.argtypes += [clong] * 7 + [ptr, cint, ptr, i64, i64, i64] + [ptr] * 4
+    fixed.argtypes += [cint] * 9 + [ctypes.c_double] + [ptr] * 4 + [cint]
     threads = "torch's OpenMP threads" if openmp else f"pthreads; {refused[0]}"
     _lib, _status = lib, f"loaded {target} ({threads})"
     return _lib
@@ -369,3 +385,170 @@ def lmu_adjoint(
 def _unit_inner(t: torch.Tensor) -> torch.Tensor:
     """The kernels read rows of unit stride; other layouts are copied once."""
     return t if t.stride(-1) == 1 else t.contiguous()
+
+
+# ---------------------------------------------------------------- fixed point
+# csrc/dmp_fixed.c return bits
+_CLIPPED, _OFF_GRID = 2, 4
+_IN_KINDS = {np.dtype(np.int64): 0, np.dtype(np.float32): 1, np.dtype(np.float64): 2}
+_OUT_KINDS = {torch.float32: 1, torch.float64: 2}
+
+
+def fixed_supported(params: FixedDMPParams) -> bool:
+    """The fixed-point kernel is enabled, built, and takes this layer: every
+    shift of the contract within 63 bits (C shifts by 64 or more are
+    undefined; the converter's formats stay far below)."""
+    shifts = (*params.shifts.values(), params.weight_exp)
+    return _enabled and all(-63 <= n <= 63 for n in shifts) and available()
+
+
+def _run_fixed(
+    params: FixedDMPParams,
+    s_in: np.ndarray,
+    delay: bool,
+    in_scale: float,
+    in_range: tuple[int, int],
+    out_kind: int,
+    out_scale: float,
+    out_s: np.ndarray | torch.Tensor,
+    out_v: np.ndarray | torch.Tensor,
+    out_m: np.ndarray | None,
+    out_x: np.ndarray | None,
+) -> int:
+    """Call ``dmp_fixed_forward`` on ``s_in (T, B, M)`` (any strides, whole
+    elements); returns its flag bits."""
+    lib = _load()
+    sh = params.shifts
+    steps, batch, m_in = s_in.shape
+    item = s_in.itemsize
+    strides = [st // item for st in s_in.strides]
+
+    def arr(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.int64)
+
+    # transposed so that the kernel adds whole rows (columns of W, A and P)
+    wt, at, pt = arr(params.weights.T), arr(params.a_bar.T), arr(params.p.T)
+    bias, b_bar, nu = arr(params.bias), arr(params.b_bar), arr(params.nu)
+    fmt = params.fmt
+
+    def ptr(a):
+        if a is None:
+            return None
+        return a.data_ptr() if isinstance(a, torch.Tensor) else a.ctypes.data
+
+    return lib.dmp_fixed_forward(
+        s_in.ctypes.data,
+        _IN_KINDS[s_in.dtype],
+        *strides,
+        in_scale,
+        *in_range,
+        steps,
+        batch,
+        m_in,
+        params.n,
+        params.order,
+        int(delay),
+        params.dilation,
+        wt.ctypes.data,
+        params.weight_exp,
+        bias.ctypes.data,
+        int(params.bias_x),
+        int(params.vth),
+        int(params.dv),
+        at.ctypes.data,
+        b_bar.ctypes.data,
+        pt.ctypes.data,
+        nu.ctypes.data,
+        sh["a"],
+        sh["b"],
+        sh["p"],
+        sh["nu"],
+        fmt.acc_bits,
+        fmt.v_bits,
+        fmt.m_bits,
+        int(params.reset == "hard"),
+        out_kind,
+        out_scale,
+        ptr(out_s),
+        ptr(out_v),
+        ptr(out_m),
+        ptr(out_x),
+        torch.get_num_threads(),
+    )
+
+
+def golden_run(
+    params: FixedDMPParams, s_in: np.ndarray, delay: bool = True
+) -> dict[str, np.ndarray]:
+    """:meth:`lava_dmp.golden.GoldenDMPLayer.run` in the compiled kernel: the
+    same int64 traces ``s``, ``v`` (T, B, N), ``m`` (T, B, d) and ``x`` (T, B),
+    bit for bit, and the same errors (a wrong input, or an overflow with
+    ``fmt.overflow="raise"``, are raised by the golden model itself).
+
+    Needs :func:`fixed_supported`; see :func:`lava_dmp.golden.GoldenDMPLayer`
+    for the arguments.
+    """
+    from lava_dmp.golden import GoldenDMPLayer
+
+    golden = GoldenDMPLayer(params)
+    s_in = golden._check_input("s_in", s_in, 3).astype(np.int64, copy=False)
+    steps, batch, _ = s_in.shape
+    out = {
+        "s": np.empty((steps, batch, params.n), dtype=np.int64),
+        "v": np.empty((steps, batch, params.n), dtype=np.int64),
+        "m": np.empty((steps, batch, params.order), dtype=np.int64),
+        "x": np.empty((steps, batch), dtype=np.int64),
+    }
+    flags = _run_fixed(params, s_in, delay, 1.0, (0, 0), 0, 1.0, *out.values())
+    _raise_failed(flags)
+    if flags & _CLIPPED and params.fmt.overflow == "raise":
+        return golden.run(s_in, delay)  # raises the golden model's error
+    return out
+
+
+def quantised_forward(
+    params: FixedDMPParams,
+    x: torch.Tensor,
+    in_scale: float,
+    in_range: tuple[int, int],
+    delay: bool,
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Membrane (after reset, real units) and spikes ``(T, B, N)`` in
+    ``x.dtype`` of the fixed-point layer driven by ``x (T, B, M)`` (CPU
+    float32 or float64, any strides), as the quantised training forward
+    computes them with :class:`lava_dmp.golden.GoldenDMPLayer`.
+
+    ``x`` holds reals on the grid of ``in_scale``: each is read as the integer
+    ``rint(x / in_scale)``. Returns None, so that the caller takes the golden
+    model and reports the problem, if a value is off that grid (by more than
+    1e-3 LSB) or outside ``in_range``, or if a saturation clipped a value with
+    ``fmt.overflow="raise"``.
+    """
+    if x.dtype not in _OUT_KINDS or x.device.type != "cpu" or x.dim() != 3:
+        return None
+    x = x.detach()  # read in place, whatever its strides
+    steps, batch, _ = x.shape
+    volts = torch.empty((steps, batch, params.n), dtype=x.dtype)
+    spikes = torch.empty_like(volts)
+    flags = _run_fixed(
+        params,
+        x.numpy(),
+        delay,
+        float(in_scale),
+        in_range,
+        _OUT_KINDS[x.dtype],
+        2.0**-params.fmt.v_frac,
+        spikes,
+        volts,
+        None,
+        None,
+    )
+    _raise_failed(flags)
+    if flags & _OFF_GRID or (flags & _CLIPPED and params.fmt.overflow == "raise"):
+        return None
+    return volts, spikes
+
+
+def _raise_failed(flags: int) -> None:
+    if flags & 1:
+        raise MemoryError("dmp_fixed_forward: could not allocate the layer state")
