@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--limit-test", type=int, default=None)
     tr.add_argument("--max-minutes", type=float, default=None)
     tr.add_argument("--threads", type=int, default=2)
+    _device(tr)
     tr.add_argument(
         "--quantised",
         action="store_true",
@@ -249,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue from OUTPUT/checkpoint.pt with its settings (only "
-        "--epochs, --max-minutes and --threads may change)",
+        "--epochs, --max-minutes, --threads and --device may change)",
     )
     _overwrite(tr)
     tr.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -347,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="evaluate the quantised (fixed-point) forward of the checkpoint",
     )
+    _device(ev)
 
     ex = sub.add_parser("export", help="export a checkpoint to HDF5 (fixed point)")
     _common(ex, "outputs/export")
@@ -366,6 +368,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rn.add_argument("--no-progress", action="store_true")
     return parser
+
+
+def _device(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu, cuda or cuda:N (under torchrun, cuda is each rank's "
+        "LOCAL_RANK GPU; default cpu)",
+    )
 
 
 def _print_demo(summary: dict) -> None:
@@ -433,6 +444,7 @@ _TRAIN_FIELDS = (
     "update_delay",
     "loss",
     "steps",
+    "device",
 )
 
 
@@ -499,10 +511,12 @@ def _train(args, explicit: set[str]) -> dict:
 
 
 def _evaluate(args) -> dict:
+    from lava_dmp import distributed
     from lava_dmp._checks import check_int
     from lava_dmp.netx.deploy import checkpoint_spec
     from lava_dmp.train.checkpoint import network_from_checkpoint
     from lava_dmp.train.data import make_dataset
+    from lava_dmp.train.device import resolve_device
     from lava_dmp.train.trainer import evaluate
 
     if args.limit_test is not None:
@@ -527,6 +541,7 @@ def _evaluate(args) -> dict:
         from lava_dmp.train.export import quantize_network
 
         quantize_network(net, None, spec)
+    net.to(resolve_device(args.device, distributed.current().local_rank))
     return {
         "checkpoint": args.checkpoint,
         "task": tr["task"],
@@ -640,7 +655,8 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             step_ms=args.step_ms,
         )
         if not args.json:
-            print_cost(summary)
+            if "RANK" not in os.environ or os.environ["RANK"] == "0":
+                print_cost(summary)
             return None
         return summary
     if args.command == "train-cost":
@@ -690,6 +706,29 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
     raise AssertionError(args.command)
 
 
+#: commands that run on several ranks under torchrun
+DISTRIBUTED_COMMANDS = ("train", "evaluate", "run", "cost")
+
+
+def _join_ranks(args) -> None:
+    """Under torchrun: join the process group (see :mod:`lava_dmp.distributed`)
+    and keep every rank but 0 quiet."""
+    from lava_dmp import distributed
+
+    if args.command not in DISTRIBUTED_COMMANDS:
+        raise ValueError(
+            f"torchrun: lava-dmp {args.command} runs in one process; torchrun "
+            f"runs {', '.join(DISTRIBUTED_COMMANDS)}"
+        )
+    device = getattr(args, "device", "cpu")
+    from lava_dmp.train.device import check_device
+
+    check_device(device)
+    ctx = distributed.setup(device)
+    if not ctx.main:
+        args.no_progress = True
+
+
 def _ints(name: str, text: str) -> tuple[int, ...]:
     try:
         return tuple(int(v) for v in text.split(","))
@@ -727,9 +766,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     explicit = _explicit(parser, argv) if args.command == "train" else set()
-    prefix = f"lava-dmp {args.command}"
+    launched = all(k in os.environ for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR"))
+    rank = int(os.environ.get("RANK", 0)) if launched else 0
+    prefix = f"lava-dmp {args.command}" + (f" [rank {rank}]" if launched else "")
     try:
         with terminating_cleanly():
+            if launched:
+                _join_ranks(args)
             summary = _dispatch(args, explicit)
     except KeyboardInterrupt as err:
         signum = err.signum if isinstance(err, Terminated) else 2
@@ -762,6 +805,13 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        if launched:
+            from lava_dmp import distributed
+
+            distributed.teardown()
+    if rank != 0:  # rank 0 reports for all
+        return 0
     if summary is not None:
         if args.json:
             print(json.dumps(summary))

@@ -101,6 +101,8 @@ def compare_designs(
     """
     from tqdm import tqdm
 
+    from lava_dmp import distributed
+
     hw = hw or preset("default")
     hw_double = hw_double or preset("double")
     # reports are keyed by design name: a shared name would merge two designs
@@ -120,7 +122,14 @@ def compare_designs(
         for group in by_length.values()
         for lo in range(0, len(group), batch)
     ]
-    for chunk in tqdm(chunks, disable=not progress, desc="cost batches"):
+    # under torchrun each rank costs a contiguous block of the chunks; the
+    # blocks are gathered in chunk order, so merging adds as one process does
+    ctx = distributed.current()
+    lo, hi = ctx.share(len(chunks))
+    mine: list[list[CostReport]] = []
+    for chunk in tqdm(
+        chunks[lo:hi], disable=not (progress and ctx.main), desc="cost batches"
+    ):
         units, counts, _ = golden_counts(
             layers, chunk, hw, classes=classes, memory=memory
         )
@@ -143,7 +152,11 @@ def compare_designs(
         ]
         for r in reports:
             r.real_step_s = real_step_s
-            parts.setdefault(r.design, []).append(r)
+        mine.append(reports)
+    for block in ctx.all_gather(mine):
+        for reports in block:
+            for r in reports:
+                parts.setdefault(r.design, []).append(r)
     return {k: merge_reports(v) for k, v in parts.items()}
 
 

@@ -136,6 +136,7 @@ def cost_network(
     real time of one step (the "x real time" figure). Layers exported without
     memory are costed as plain LIF layers.
     """
+    from lava_dmp import distributed
     from lava_dmp.netx.deploy import load_test_inputs
     from lava_dmp.netx.format import read_network
 
@@ -160,7 +161,8 @@ def cost_network(
                 f"'default', 'fit' or a JSON file (a copy of the double preset "
                 f"saved under another name costs it on a 256-neuron core)"
             )
-    if output is not None:  # every argument is checked first
+    ctx = distributed.current()
+    if output is not None and ctx.main:  # every argument is checked first
         claim_output(output, ("cost.json", "cost.png"), overwrite)
     task, inputs, _, _ = load_test_inputs(meta, samples, data_dir, data, data_module)
     memory = meta["memory"]
@@ -191,22 +193,27 @@ def cost_network(
     }
     if lava_samples:
         k = min(lava_samples, len(inputs))
-        cfg = NearMemorySimCfg(
-            hardware=hw, max_steps=sum(len(x) + 1 for x in inputs[:k])
-        )
-        lu, lc, _ = lava_counts(network, inputs[:k], cfg)
-        lu, lc = without_memory(lu, lc, memory, hw)
-        gc = {}  # sample by sample: lengths may differ
-        for x in inputs[:k]:
-            _, one, _ = golden_counts(
-                layers, [x], hw, classes=w.shape[0], memory=memory
-            )
-            for name, c in one.items():
-                gc.setdefault(name, []).append(c)
-        gc = {name: np.concatenate(c) for name, c in gc.items()}
-        equal = set(lc) == set(gc) and all(np.array_equal(lc[n], gc[n]) for n in gc)
+        lo, hi = ctx.share(k)  # under torchrun each rank checks its share
+        equal = True
+        if hi > lo:
+            mine = inputs[lo:hi]
+            cfg = NearMemorySimCfg(hardware=hw, max_steps=sum(len(x) + 1 for x in mine))
+            lu, lc, _ = lava_counts(network, mine, cfg)
+            lu, lc = without_memory(lu, lc, memory, hw)
+            gc = {}  # sample by sample: lengths may differ
+            for x in mine:
+                _, one, _ = golden_counts(
+                    layers, [x], hw, classes=w.shape[0], memory=memory
+                )
+                for name, c in one.items():
+                    gc.setdefault(name, []).append(c)
+            gc = {name: np.concatenate(c) for name, c in gc.items()}
+            equal = set(lc) == set(gc) and all(np.array_equal(lc[n], gc[n]) for n in gc)
+        equal = not ctx.any(not equal)
         summary["lava_check"] = {"samples": k, "counts_equal_fast_path": bool(equal)}
-    if output is not None:
+    if ctx.active:
+        summary["ranks"] = ctx.world
+    if output is not None and ctx.main:
         os.makedirs(output, exist_ok=True)
         fig = os.path.join(output, "cost.png")
         plot_costs(reports, hw.name, fig)

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import torch
 
+from lava_dmp import distributed
 from lava_dmp._checks import check_int
 from lava_dmp.datasets.custom import InputSpec, task_spec
 from lava_dmp.netx.format import read_network
@@ -148,40 +149,59 @@ def run_exported(
     if checkpoint is not None:  # checked before the Lava run, not after it
         net, _ = _net_from_checkpoint(checkpoint)
         _check_same_network(net, layers, w, checkpoint, network)
+    ctx = distributed.current()
+    if samples < ctx.world:
+        raise ValueError(
+            f"samples: {ctx.world} ranks need at least {ctx.world} samples, "
+            f"got {samples}"
+        )
     task, inputs, dataset, x = load_test_inputs(
         meta, samples, data_dir, data, data_module
     )
+    n = len(dataset)
+    # under torchrun each rank runs its contiguous share of the samples
+    lo, hi = ctx.share(n)
+    inputs, x = inputs[lo:hi], x[lo:hi]
+    labels = dataset.y.numpy()[lo:hi]
+    lengths = None if dataset.lengths is None else dataset.lengths[lo:hi]
     t0 = time.perf_counter()
-    runs = run_lava_many(network, inputs, progress=progress)
-    lava_pred = [int(np.argmax(r["scores"])) for r in runs]
+    runs = run_lava_many(network, inputs, progress=progress and ctx.main)
+    lava_pred = np.array([int(np.argmax(r["scores"])) for r in runs])
     lava_spikes = [[r[f"s{k}"] for k in range(len(layers))] for r in runs]
     lava_seconds = time.perf_counter() - t0
-    labels = dataset.y.numpy()
     total_spikes = int(sum(int(s.sum()) for run in lava_spikes for s in run))
-    summary = {
-        "network": str(network),
-        "task": task,
-        "samples": len(dataset),
-        "lava_spikes": total_spikes,
-        "lava_accuracy": float(np.mean(np.array(lava_pred) == labels)),
-        "lava_seconds": round(lava_seconds, 2),
-    }
+    counts = [total_spikes, int(np.sum(lava_pred == labels)), 0, 0, 0]
     if net is not None:
         quantize_network(net, None, meta["input"])
-        lengths = dataset.lengths
         with torch.no_grad():
             spikes = layer_spikes(net, x)
             q_pred = net.readout(spikes[-1], lengths).argmax(dim=1).numpy()
-        mism = sum(  # over each sample's own steps
+        counts[2] = sum(  # over each sample's own steps
             int(
                 np.sum(lava_spikes[i][k] != spikes[k][i, :, : len(inputs[i])].numpy().T)
             )
-            for i in range(len(dataset))
+            for i in range(len(inputs))
             for k in range(len(layers))
         )
+        counts[3] = int(np.sum(q_pred == labels))
+        counts[4] = int(np.sum(q_pred == lava_pred))
+    total, lava_ok, mism, q_ok, agree = (int(c) for c in ctx.sum(counts))
+    (lava_seconds,) = ctx.max_each([lava_seconds])
+    summary = {
+        "network": str(network),
+        "task": task,
+        "samples": n,
+        "lava_spikes": total,
+        "lava_accuracy": lava_ok / n,
+        "lava_seconds": round(lava_seconds, 2),
+    }
+    if net is not None:
         summary.update(
-            quantised_accuracy=float(np.mean(q_pred == labels)),
+            quantised_accuracy=q_ok / n,
             spike_mismatches=mism,
-            prediction_agreement=float(np.mean(q_pred == lava_pred)),
+            prediction_agreement=agree / n,
         )
+    if ctx.active:  # which samples each rank ran
+        summary["ranks"] = ctx.world
+        summary["shares"] = [list(ctx.share_of(n, r)) for r in range(ctx.world)]
     return summary

@@ -58,6 +58,7 @@ __all__ = [
     "FEEDBACK_SCALES",
     "Feedback",
     "sdfa_backward",
+    "SDFAForward",
     "inject",
     "DelayedUpdates",
 ]
@@ -129,7 +130,7 @@ class Feedback:
             raise ValueError(
                 f"error: expected (batch, {self.classes}), got {tuple(error.shape)}"
             )
-        return [error @ m.to(error.dtype) for m in self.matrices]
+        return [error @ m.to(error.device, error.dtype) for m in self.matrices]
 
     def state_dict(self) -> dict:
         return {
@@ -162,13 +163,13 @@ class Feedback:
         return [list(m.shape) for m in self.matrices]
 
 
-def inject(
+def _injected(
     spikes: list[torch.Tensor],
     projected: list[torch.Tensor],
     lengths: torch.Tensor | None = None,
-) -> None:
-    """Backpropagate ``projected[l]`` as the gradient of every step of
-    ``spikes[l]`` ``(B, F_l, T)`` (only the valid steps of each sequence)."""
+) -> list[torch.Tensor]:
+    """``projected[l]`` ``(B, F_l)`` broadcast to every valid step of
+    ``spikes[l]`` ``(B, F_l, T)``."""
     grads = []
     for s, g in zip(spikes, projected):
         full = g.to(s.dtype)[:, :, None].expand_as(s)
@@ -177,7 +178,48 @@ def inject(
             mask = (steps[None, :] < lengths[:, None].to(s.device)).to(s.dtype)
             full = full * mask[:, None, :]
         grads.append(full)
-    torch.autograd.backward(spikes, grads)
+    return grads
+
+
+def inject(
+    spikes: list[torch.Tensor],
+    projected: list[torch.Tensor],
+    lengths: torch.Tensor | None = None,
+) -> None:
+    """Backpropagate ``projected[l]`` as the gradient of every step of
+    ``spikes[l]`` ``(B, F_l, T)`` (only the valid steps of each sequence)."""
+    torch.autograd.backward(spikes, _injected(spikes, projected, lengths))
+
+
+class SDFAForward(torch.nn.Module):
+    """The forward of a :class:`~lava_dmp.train.model.DMPNet` as SDFA runs it:
+    each block on its input detached (no input gradient is formed), the
+    readout on the last block's spikes detached. Returns ``(scores, spikes
+    of each block)``; a module, so that ``DistributedDataParallel`` can wrap
+    it. ``local`` switches the blocks' backward to the local rule."""
+
+    def __init__(self, net) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        lengths: torch.Tensor | None = None,
+        local: bool = False,
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        net = self.net
+        drop = net.drop if not net.quantised else torch.nn.Identity()
+        spikes, h = [], x
+        for block in net.blocks:
+            block.neuron.local_grad = local
+            try:
+                s = drop(block(h.detach()))
+            finally:
+                block.neuron.local_grad = False
+            spikes.append(s)
+            h = s
+        return net.readout(h.detach(), lengths), spikes
 
 
 def sdfa_backward(
@@ -188,16 +230,19 @@ def sdfa_backward(
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     lengths: torch.Tensor | None = None,
     local: bool = False,
+    forward: torch.nn.Module | None = None,
+    weight: float = 1.0,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """One SDFA forward and backward on a :class:`~lava_dmp.train.model.DMPNet`:
     gradients accumulate in the parameters' ``.grad``. Returns
     ``(scores, loss)``.
 
-    Each block runs on its input detached (no input gradient is formed), the
-    readout on the last block's spikes detached; ``e = dL/dr`` comes from the
-    loss, the readout's gradient is the true one, and each hidden layer gets
-    ``feedback.project(e)`` at every valid step. ``local`` switches the
-    blocks' backward to the local rule for this step.
+    ``e = dL/dr`` comes from the loss, the readout's gradient is the true
+    one, and each hidden layer gets ``feedback.project(e)`` at every valid
+    step, all in one backward pass (which a ``DistributedDataParallel``
+    ``forward`` - an :class:`SDFAForward` - reduces once). ``weight``
+    multiplies the loss before the backward (a rank's share of a global
+    batch); ``loss`` is returned unweighted.
     """
     widths = [block.neuron.num_neurons for block in net.blocks]
     if widths != feedback.widths:
@@ -205,21 +250,15 @@ def sdfa_backward(
             f"feedback: drawn for hidden layers of {feedback.widths} neurons, the "
             f"network has {widths}"
         )
-    drop = net.drop if not net.quantised else torch.nn.Identity()
-    spikes, h = [], x
-    for block in net.blocks:
-        block.neuron.local_grad = local
-        try:
-            s = drop(block(h.detach()))
-        finally:
-            block.neuron.local_grad = False
-        spikes.append(s)
-        h = s
-    scores = net.readout(h.detach(), lengths)
+    scores, spikes = (forward if forward is not None else SDFAForward(net))(
+        x, lengths, local
+    )
     loss = loss_fn(scores, y)
-    (error,) = torch.autograd.grad(loss, scores, retain_graph=True)
-    loss.backward()  # the readout's true gradient
-    inject(spikes, feedback.project(error.detach()), lengths)
+    scaled = loss * weight if weight != 1.0 else loss
+    (error,) = torch.autograd.grad(scaled, scores, retain_graph=True)
+    grads = _injected(spikes, feedback.project(error.detach()), lengths)
+    # the readout's true gradient and the injected ones, in one pass
+    torch.autograd.backward([scaled, *spikes], [None, *grads])
     return scores, loss
 
 

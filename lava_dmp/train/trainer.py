@@ -25,15 +25,16 @@ import math
 import os
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import torch
 from tqdm import tqdm
 
+from lava_dmp import distributed
 from lava_dmp._checks import check_choice, check_int, check_positive, check_real
 from lava_dmp.outputs import FolderLock, atomic_write_text, claim_output
-from lava_dmp.train import native
 from lava_dmp.train.activity import ActivityLog
 from lava_dmp.train.checkpoint import (
     check_finite_weights,
@@ -49,6 +50,7 @@ from lava_dmp.train.data import (
     as_training_data,
     make_dataset,
 )
+from lava_dmp.train.device import check_device, describe, lif_path, resolve_device
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.train.sdfa import (
     FEEDBACK_MODES,
@@ -56,6 +58,7 @@ from lava_dmp.train.sdfa import (
     RULES,
     DelayedUpdates,
     Feedback,
+    SDFAForward,
     sdfa_backward,
 )
 
@@ -77,7 +80,7 @@ LOSSES = ("ce", "mse")
 METRICS = "metrics.jsonl"
 
 #: Training settings a resumed run may change (recorded in the checkpoint).
-RESUME_CHANGEABLE = ("epochs", "max_minutes", "threads")
+RESUME_CHANGEABLE = ("epochs", "max_minutes", "threads", "device")
 
 
 class TrainingDiverged(ValueError):
@@ -127,7 +130,16 @@ class TrainConfig:
     the one-hot target, the SDFA reference's). ``steps`` is the length
     ``T`` of the coded tasks ``mnist-rate`` and ``mnist-latency`` (default
     25; their training spikes are drawn anew every epoch from the epoch's
-    seed).
+    seed). ``device`` is ``'cpu'``, ``'cuda'`` or ``'cuda:N'`` (under
+    torchrun, ``'cuda'`` is each rank's ``LOCAL_RANK`` GPU).
+
+    Under ``torchrun`` (:mod:`lava_dmp.distributed`) every rank trains on its
+    contiguous share of each global batch of ``batch_size`` samples (shares
+    differ by at most one sample; the last, partial batch is split the same
+    way, as the single process uses it whole); gradients are averaged by
+    ``DistributedDataParallel`` with each rank's loss weighted by its share,
+    so that the update is the single process's on the same global batch.
+    Rank 0 alone writes the checkpoint and the metrics.
     """
 
     task: str = "smnist"
@@ -156,6 +168,7 @@ class TrainConfig:
     update_delay: int = 0
     loss: str = "ce"
     steps: int | None = None
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         check_choice("task", self.task, TASKS)
@@ -201,6 +214,7 @@ class TrainConfig:
                     f"({', '.join(CODINGS)}), not of {self.task!r}"
                 )
             check_int("steps", self.steps, 1, 10_000)
+        check_device(self.device)
         if not isinstance(self.quantised, bool):
             raise ValueError(
                 f"quantised: expected True or False, got {self.quantised!r}"
@@ -236,19 +250,49 @@ def batch(dataset, idx) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None
     return x[..., : int(lengths.max())], y, lengths
 
 
-def evaluate(net: DMPNet, dataset, batch_size: int = 256) -> float:
+def evaluate(
+    net: DMPNet,
+    dataset,
+    batch_size: int = 256,
+    ctx: distributed.Context | None = None,
+) -> float:
     """Accuracy of ``net`` on ``dataset`` (a dataset of this package or any
-    object of the contract of :mod:`lava_dmp.datasets.custom`)."""
+    object of the contract of :mod:`lava_dmp.datasets.custom`), on the device
+    of ``net``'s parameters.
+
+    With a distributed ``ctx`` (default: this process's, see
+    :mod:`lava_dmp.distributed`) each rank runs its contiguous share of the
+    batches and the counts are summed: the accuracy is the single
+    process's, batch for batch.
+    """
     dataset = as_dataset(dataset, getattr(dataset, "spec", None))
+    ctx = distributed.current() if ctx is None else ctx
+    device = next(net.parameters()).device
     was_training = net.training
     net.eval()
     correct = 0
+    starts = range(0, len(dataset), batch_size)
+    lo, hi = ctx.share(len(starts))
     with torch.no_grad():
-        for i in range(0, len(dataset), batch_size):
-            x, y, lengths = batch(dataset, slice(i, i + batch_size))
+        for i in starts[lo:hi]:
+            x, y, lengths = to_device(batch(dataset, slice(i, i + batch_size)), device)
             correct += int((net(x, lengths).argmax(dim=1) == y).sum())
     net.train(was_training)
-    return correct / len(dataset)
+    (correct,) = ctx.sum([correct])
+    return int(correct) / len(dataset)
+
+
+def to_device(xyl: tuple, device: torch.device) -> tuple:
+    """``(x, y, lengths)`` on ``device`` (pinned and asynchronous to a GPU)."""
+    if device.type == "cpu":
+        return xyl
+    cuda = device.type == "cuda"
+    return tuple(
+        None
+        if t is None
+        else (t.pin_memory() if cuda else t).to(device, non_blocking=cuda)
+        for t in xyl
+    )
 
 
 def check_resume(
@@ -374,13 +418,18 @@ def train(
     out = Path(output)
     if resume and overwrite:
         raise ValueError("resume: --resume and --overwrite exclude each other")
+    ctx = distributed.current()
+    device = resolve_device(cfg.device, ctx.local_rank)
+    if not ctx.main:  # rank 0 reports and writes
+        log, progress = (lambda msg: None), False
     ckpt_path, metrics_path = out / CHECKPOINT, out / METRICS
-    claim_output(
-        out,
-        (CHECKPOINT, METRICS),
-        overwrite=overwrite or resume,
-        hint="--resume (continue that run) or --overwrite (start again)",
-    )
+    if ctx.main:
+        claim_output(
+            out,
+            (CHECKPOINT, METRICS),
+            overwrite=overwrite or resume,
+            hint="--resume (continue that run) or --overwrite (start again)",
+        )
     state = None
     if resume and ckpt_path.exists():
         state = load_checkpoint(ckpt_path)
@@ -447,6 +496,7 @@ def train(
         from lava_dmp.train.export import quantize_network
 
         quantize_network(net, None, spec)
+    net.to(device)
     opt = _optimizer(net, cfg)
     sched = _scheduler(opt, cfg)
     start_epoch, history, resumes = 0, [], []
@@ -478,16 +528,23 @@ def train(
         f"parameters: {counts['paper']} (paper convention), {counts['pytorch']} "
         f"(PyTorch trainable)"
     )
-    if not cfg.quantised:  # the float path's LIF: compiled kernels or torch
-        log(f"LIF kernels: {native.status()}")
-    out.mkdir(parents=True, exist_ok=True)
-    with FolderLock(out):
+    lif = "integer golden model" if cfg.quantised else lif_path(device)
+    log(f"device: {describe(device)}; LIF: {lif}")
+    if ctx.active:
+        log(
+            f"{ctx.world} ranks (torch.distributed); each rank trains on its "
+            f"share of every global batch of {cfg.batch_size}"
+        )
+    if ctx.main:
+        out.mkdir(parents=True, exist_ok=True)
+    with FolderLock(out) if ctx.main else nullcontext():
         if state is not None:
             # the checkpoint's history is the record: drop metrics lines of
             # epochs whose checkpoint was never written
-            _write_metrics(metrics_path, history)
+            if ctx.main:
+                _write_metrics(metrics_path, history)
             log(f"resumed from {ckpt_path} after epoch {start_epoch}")
-        else:
+        elif ctx.main:
             for stale in (ckpt_path, metrics_path):
                 if stale.exists():  # claim_output let them through: overwrite
                     stale.unlink()
@@ -504,6 +561,9 @@ def train(
             out,
             _feedback(net_cfg, cfg, state),
             ActivityLog(state.get("activity") if state is not None else None),
+            ctx,
+            device,
+            lif,
         )
         stop_reason, t_start = _epochs(run, start_epoch, progress, log)
     summary = {}
@@ -527,6 +587,8 @@ def train(
         "test_acc": history[-1]["test_acc"] if history else None,
         "mode": "quantised" if cfg.quantised else "float",
         "rule": cfg.rule,
+        "device": str(device),
+        "ranks": ctx.world,
         "params": counts,
         "stop_reason": stop_reason,
         "seconds": round(time.perf_counter() - t_start, 2),
@@ -549,6 +611,9 @@ class _Run:
     out: Path
     feedback: Feedback | None = None
     activity: ActivityLog | None = None
+    ctx: distributed.Context = distributed.Context()
+    device: torch.device = torch.device("cpu")
+    lif_path: str = ""
 
 
 def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, float]:
@@ -561,12 +626,28 @@ def _epochs(run: _Run, start_epoch: int, progress: bool, log) -> tuple[str, floa
         run.activity.detach()
 
 
+def _wrapped(run: _Run) -> torch.nn.Module:
+    """The module whose forward a training step calls: the network (BPTT) or
+    its SDFA forward, inside ``DistributedDataParallel`` on several ranks."""
+    module = run.net if run.feedback is None else SDFAForward(run.net)
+    if not run.ctx.active:
+        return module
+    from torch.nn.parallel import DistributedDataParallel
+
+    return DistributedDataParallel(
+        module,
+        device_ids=[run.device] if run.device.type == "cuda" else None,
+        find_unused_parameters=False,
+    )
+
+
 def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
-    net, cfg, opt, sched = run.net, run.cfg, run.opt, run.sched
+    net, cfg, opt, sched, ctx = run.net, run.cfg, run.opt, run.sched, run.ctx
     loss_fn = loss_function(cfg.loss)
     updates = DelayedUpdates(opt, cfg.update_delay)
     train_set, history, out = run.train_set, run.history, run.out
     ckpt_path = out / CHECKPOINT
+    model = _wrapped(run)
     t_start = time.perf_counter()
     stop_reason = "done"
     for epoch in range(start_epoch, cfg.epochs):
@@ -585,14 +666,21 @@ def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
         )
         loss_sum, correct, seen, t_epoch = 0.0, 0, 0, time.perf_counter()
         for b, i in enumerate(bar):
-            idx = order[i : i + cfg.batch_size]
-            x, y, lengths = batch(train_set, idx)
+            glob = order[i : i + cfg.batch_size]
+            lo, hi = ctx.share(len(glob))
+            # a rank whose share is empty (a last batch smaller than the world)
+            # still joins the gradient average, with one sample weighted 0
+            idx = glob[lo:hi] if hi > lo else glob[:1]
+            weight = (hi - lo) * ctx.world / len(glob)
+            x, y, lengths = to_device(batch(train_set, idx), run.device)
             opt.zero_grad()
+            run.activity.paused = hi == lo
             if run.feedback is None:
-                scores = net(x, lengths)
+                scores = model(x, lengths)
                 loss = loss_fn(scores, y)
-                if torch.isfinite(loss):
-                    loss.backward()
+                finite = bool(torch.isfinite(loss))
+                if finite:
+                    (loss * weight if weight != 1.0 else loss).backward()
             else:
                 scores, loss = sdfa_backward(
                     net,
@@ -602,8 +690,13 @@ def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
                     loss_fn,
                     lengths,
                     local=cfg.rule == "sdfa-local",
+                    forward=model,
+                    weight=weight,
                 )
-            if not torch.isfinite(loss):
+                finite = bool(torch.isfinite(loss))
+            if ctx.active:  # one decision for every rank
+                finite = not ctx.any(not finite)
+            if not finite:
                 bar.close()
                 kept = (
                     f"the checkpoint of epoch {epoch} in {ckpt_path} is kept"
@@ -616,22 +709,32 @@ def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
                     f"{kept}. Lower --lr or check --init-std and the data"
                 )
             updates.step()
-            loss_sum += float(loss) * len(y)
-            correct += int((scores.argmax(dim=1) == y).sum())
-            seen += len(y)
-            bar.set_postfix(loss=f"{loss_sum / seen:.4f}", acc=f"{correct / seen:.3f}")
-            if cfg.max_minutes and time.perf_counter() - t_start > 60 * cfg.max_minutes:
-                stop_reason = "max_minutes"
-                break
+            if hi > lo:
+                loss_sum += float(loss) * len(y)
+                correct += int((scores.argmax(dim=1) == y).sum())
+                seen += len(y)
+            if progress:
+                bar.set_postfix(
+                    loss=f"{loss_sum / max(seen, 1):.4f}",
+                    acc=f"{correct / max(seen, 1):.3f}",
+                )
+            if cfg.max_minutes:
+                late = time.perf_counter() - t_start > 60 * cfg.max_minutes
+                if ctx.any(late) if ctx.active else late:
+                    stop_reason = "max_minutes"
+                    break
         bar.close()
         updates.flush()  # the last batches' updates belong to this epoch
+        run.activity.paused = False
         if stop_reason != "done":
             log(
                 f"stopped inside epoch {epoch + 1} (time budget); the checkpoint "
                 f"of epoch {epoch} is kept, --resume replays epoch {epoch + 1}"
             )
             break
-        weights = net.state_dict()
+        loss_sum, correct, seen = ctx.sum([loss_sum, correct, seen])
+        run.activity.sync(ctx)
+        weights = {k: v.detach().cpu() for k, v in net.state_dict().items()}
         bad = [
             k
             for k, v in weights.items()
@@ -646,36 +749,41 @@ def _epoch_loop(run: _Run, start_epoch: int, progress: bool, log):
             "epoch": epoch + 1,
             "train_loss": loss_sum / seen,
             "train_acc": correct / seen,
-            "test_acc": evaluate(net, run.test_set),
+            "test_acc": evaluate(net, run.test_set, ctx=ctx),
             "seconds": round(time.perf_counter() - t_epoch, 2),
             "lr": opt.param_groups[0]["lr"],
             "rule": cfg.rule,
+            "device": str(run.device),
+            "lif": run.lif_path,
+            "ranks": ctx.world,
         }
         sched.step()
         history.append(metrics)
         log(json.dumps(metrics))
-        # the checkpoint first: a metrics line never describes an epoch whose
-        # checkpoint failed to save
-        save_checkpoint(
-            ckpt_path,
-            {
-                "net": run.net_cfg.to_dict(),
-                "train": asdict(cfg),
-                "model": weights,
-                "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
-                "epoch": epoch + 1,
-                "history": history,
-                "permutation": train_set.permutation,
-                "input": train_set.spec.to_dict(),
-                "activity": run.activity.state_dict(),
-                **(
-                    {"feedback": run.feedback.state_dict()}
-                    if run.feedback is not None
-                    else {}
-                ),
-                "resumes": run.resumes,
-            },
-        )
-        _write_metrics(out / METRICS, history)  # whole, never a partial line
+        if ctx.main:
+            # the checkpoint first: a metrics line never describes an epoch
+            # whose checkpoint failed to save
+            save_checkpoint(
+                ckpt_path,
+                {
+                    "net": run.net_cfg.to_dict(),
+                    "train": asdict(cfg),
+                    "model": weights,
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "epoch": epoch + 1,
+                    "history": history,
+                    "permutation": train_set.permutation,
+                    "input": train_set.spec.to_dict(),
+                    "activity": run.activity.state_dict(),
+                    **(
+                        {"feedback": run.feedback.state_dict()}
+                        if run.feedback is not None
+                        else {}
+                    ),
+                    "resumes": run.resumes,
+                },
+            )
+            _write_metrics(out / METRICS, history)  # whole, never a partial line
+        ctx.barrier()  # the epoch ends when its checkpoint is on disk
     return stop_reason, t_start
