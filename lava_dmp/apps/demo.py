@@ -268,10 +268,20 @@ def _cost(name: str, samples: int, data_dir, progress: bool) -> dict:
         for k, d in summary["designs"].items()
     }
     rows = [
-        {"metric": r["metric"], "paper": r["paper"], "ours": r["ours"]}
+        {
+            "metric": r["metric"],
+            "paper": r["paper"],
+            "ours": r["ours"],
+            "approximate": r["approximate"],
+        }
         for r in summary["comparison"]
     ]
-    return {"samples": summary["samples"], "designs": designs, "comparison": rows}
+    return {
+        "samples": summary["samples"],
+        "designs": designs,
+        "comparison": rows,
+        "approximate": summary["approximate"],
+    }
 
 
 def _training(out: Path, samples: int, epochs: int, data_dir, progress, log) -> dict:
@@ -333,18 +343,23 @@ def print_demo(summary: dict) -> None:
         f"membranes and memories probed from Lava\n   figure {tr['figure']}\n"
         f"   traces {tr['file']}"
     )
+    from lava_dmp.cost.baselines import shown_name
+
     c = summary["cost"]
     print(f"\n3. Cost on the near-memory accelerator ({c['samples']} test digits)")
     print(f"   {'design':<16}{'nJ / digit':>12}{'steps / s':>12}{'area mm2':>10}")
     for name, d in c["designs"].items():
         area = "-" if d["area_mm2"] is None else f"{d['area_mm2']:.3f}"
         print(
-            f"   {name:<16}{d['energy_per_inference_nj']:>12.4g}"
+            f"   {shown_name(name):<16}{d['energy_per_inference_nj']:>12.4g}"
             f"{d['throughput_steps_per_s']:>12.4g}{area:>10}"
         )
     print(f"   {'ratio':<30}{'paper':>12}{'ours':>8}")
     for r in c["comparison"][:5]:
-        print(f"   {r['metric']:<30}{r['paper']:>12}{r['ours']:>8.3g}")
+        metric = r["metric"] + ("~" if r.get("approximate") else "")
+        print(f"   {metric:<30}{r['paper']:>12}{r['ours']:>8.3g}")
+    for name, note in c.get("approximate", {}).items():
+        print(f"   ~ {name}: {note}")
     t = summary["training"]
     print(f"\n4. A short training run ({t['network']}), end to end")
     _table(

@@ -10,6 +10,7 @@ import time
 import numpy as np
 
 from lava_dmp._checks import check_int, check_positive
+from lava_dmp.cost.baselines import APPROXIMATE, shown_name
 from lava_dmp.cost.counters import Unit
 from lava_dmp.cost.fast import golden_counts, without_memory
 from lava_dmp.cost.hardware import FIT_SUFFIX, load_hardware, preset
@@ -189,6 +190,7 @@ def cost_network(
         "footprint": footprint(layers, w.shape[0], hw, memory=memory),
         "hardware_double": hw_double.to_dict(),
         "designs": {k: r.summary() for k, r in reports.items()},
+        "approximate": {k: APPROXIMATE[k] for k in reports if k in APPROXIMATE},
         "comparison": table,
     }
     if lava_samples:
@@ -238,7 +240,7 @@ def print_cost(summary: dict) -> None:
     for name, d in summary["designs"].items():
         area = d["area_mm2"].get("total") if d["area_mm2"] else None
         print(
-            f"  {name:<14}{d['throughput_steps_per_s']:>12.4g}"
+            f"  {shown_name(name):<14}{d['throughput_steps_per_s']:>12.4g}"
             f"{d['acceleration_vs_real_time']:>13.4g}"
             f"{d['energy_per_inference_nj']:>14.4g}{d['energy_per_step_pj']:>10.4g}"
             + (f"{area:>10.4f}" if area is not None else f"{'-':>10}")
@@ -252,10 +254,13 @@ def print_cost(summary: dict) -> None:
     )
     print(f"  {'metric':<28}{'paper':>12}{'ours':>9}  note")
     for row in summary["comparison"]:
+        metric = row["metric"] + ("~" if row.get("approximate") else "")
         print(
-            f"  {row['metric']:<28}{row['paper']:>12}{row['ours']:>9.3g}  "
+            f"  {metric:<28}{row['paper']:>12}{row['ours']:>9.3g}  "
             + ("agrees" if row["agrees"] else row["why_it_may_differ"])
         )
+    for name, note in summary.get("approximate", {}).items():
+        print(f"  ~ {name}: {note}")
     over = summary["footprint"]["does_not_fit"]
     if over:
         print(

@@ -39,6 +39,17 @@ def test_cli_cost_on_mnist_digits(tmp_path, capsys):
         "reckon-like",
         "dmp-256",
     }
+    # the approximate baseline is marked in the JSON and in every table
+    assert set(summary["approximate"]) == {"loihi-like"}
+    assert "not checked" in summary["approximate"]["loihi-like"]
+    marked = {r["metric"] for r in summary["comparison"] if r["approximate"]}
+    assert marked == {"throughput_vs_loihi", "energy_vs_loihi"}
+    from lava_dmp.cost.run import print_cost
+
+    print_cost(summary)
+    text = capsys.readouterr().out
+    assert "loihi-like~" in text and "energy_vs_loihi~" in text
+    assert "~ loihi-like: approximate" in text
     d = designs["dmp-128"]
     # 785 steps x 2 DMP layers: every step refreshes the memory of both
     assert d["counts"]["lmu_macs"] == 3 * 785 * 2 * (4 * 4 + 4)
