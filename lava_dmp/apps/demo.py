@@ -344,6 +344,7 @@ def print_demo(summary: dict) -> None:
         f"   traces {tr['file']}"
     )
     from lava_dmp.cost.baselines import shown_name
+    from lava_dmp.cost.report import format_ours
 
     c = summary["cost"]
     print(f"\n3. Cost on the near-memory accelerator ({c['samples']} test digits)")
@@ -357,7 +358,7 @@ def print_demo(summary: dict) -> None:
     print(f"   {'ratio':<30}{'paper':>12}{'ours':>8}")
     for r in c["comparison"][:5]:
         metric = r["metric"] + ("~" if r.get("approximate") else "")
-        print(f"   {metric:<30}{r['paper']:>12}{r['ours']:>8.3g}")
+        print(f"   {metric:<30}{r['paper']:>12}{format_ours(r):>8}")
     for name, note in c.get("approximate", {}).items():
         print(f"   ~ {name}: {note}")
     t = summary["training"]

@@ -22,7 +22,13 @@ from lava_dmp.cost.hardware import HardwareSpec, preset
 from lava_dmp.cost.model import CostReport, cost_of, merge_reports
 from lava_dmp.outputs import save_figure
 
-__all__ = ["PAPER_CLAIMS", "compare_designs", "comparison_table", "plot_costs"]
+__all__ = [
+    "PAPER_CLAIMS",
+    "compare_designs",
+    "comparison_table",
+    "format_ours",
+    "plot_costs",
+]
 
 #: The paper's claims (docs/cost-model.md): name -> (claim, how it is
 #: stated, why ours may differ).
@@ -213,6 +219,15 @@ def comparison_table(
             }
         )
     return rows
+
+
+def format_ours(row: dict) -> str:
+    """A comparison row's value in the paper's units: shares in %, ratios as
+    ``1.79x``."""
+    value = row["ours"]
+    if "share" in row["metric"]:
+        return f"{100 * value:.0f} %"
+    return f"{value:.3g}x"
 
 
 def plot_costs(

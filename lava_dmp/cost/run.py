@@ -14,7 +14,12 @@ from lava_dmp.cost.baselines import APPROXIMATE, shown_name
 from lava_dmp.cost.counters import Unit
 from lava_dmp.cost.fast import golden_counts, without_memory
 from lava_dmp.cost.hardware import FIT_SUFFIX, load_hardware, preset
-from lava_dmp.cost.report import compare_designs, comparison_table, plot_costs
+from lava_dmp.cost.report import (
+    compare_designs,
+    comparison_table,
+    format_ours,
+    plot_costs,
+)
 from lava_dmp.cost.run_config import NearMemorySimCfg
 from lava_dmp.outputs import atomic_write_text, claim_output
 
@@ -256,7 +261,7 @@ def print_cost(summary: dict) -> None:
     for row in summary["comparison"]:
         metric = row["metric"] + ("~" if row.get("approximate") else "")
         print(
-            f"  {metric:<28}{row['paper']:>12}{row['ours']:>9.3g}  "
+            f"  {metric:<28}{row['paper']:>12}{format_ours(row):>9}  "
             + ("agrees" if row["agrees"] else row["why_it_may_differ"])
         )
     for name, note in summary.get("approximate", {}).items():
