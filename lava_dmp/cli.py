@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--init-from",
         default=None,
         help="start from this checkpoint's weights (e.g. fine-tune a float run "
-        "with --quantised)",
+        "with --quantised), or from a shipped network: pretrained:smnist",
     )
     tr.add_argument(
         "--rule",

@@ -114,7 +114,8 @@ class TrainConfig:
     ``quantised=True`` trains in the hardware-aware mode: every block's forward
     is the fixed-point contract's integer recurrence (what Lava runs), with
     straight-through gradients. The normal path is to fine-tune a float run in
-    this mode: ``init_from`` names its checkpoint (same network).
+    this mode: ``init_from`` names its checkpoint (same network), or a
+    network shipped with the package as ``'pretrained:smnist'``.
 
     ``threads`` sets torch's intra-op threads for the run (None: leave the
     process's setting alone; the CLI's ``--threads`` defaults to 2).
@@ -473,7 +474,7 @@ def train(
     _check_labels(train_set, net_cfg.sizes[-1], "train")
     _check_labels(test_set, net_cfg.sizes[-1], "test")
     if cfg.init_from is not None and state is None:
-        init_net, init = network_from_checkpoint(cfg.init_from)
+        init_net, init = _initial_network(cfg.init_from)
         diff = net_cfg.differences(init["net"], weights_only=True)
         if diff:
             raise ValueError(
@@ -592,6 +593,30 @@ def train(
         "params": counts,
         "stop_reason": stop_reason,
         "seconds": round(time.perf_counter() - t_start, 2),
+    }
+
+
+#: ``init_from`` prefix naming a network shipped with the package
+PRETRAINED_PREFIX = "pretrained:"
+
+
+def _initial_network(source: str) -> tuple:
+    """``(net, {"net": ..., "epoch": ...})`` of a checkpoint path or of a
+    shipped network named ``pretrained:NAME`` (see :mod:`lava_dmp.pretrained`)."""
+    if not str(source).startswith(PRETRAINED_PREFIX):
+        return network_from_checkpoint(source)
+    from lava_dmp import pretrained
+
+    name = str(source)[len(PRETRAINED_PREFIX) :]
+    if name not in pretrained.available():
+        raise ValueError(
+            f"init_from: {source!r} is not shipped; shipped networks: "
+            f"{', '.join(PRETRAINED_PREFIX + n for n in pretrained.available())}"
+        )
+    shipped = pretrained.load(name)
+    return shipped.net, {
+        "net": shipped.net.cfg.to_dict(),
+        "epoch": shipped.provenance["training"]["epochs"],
     }
 
 

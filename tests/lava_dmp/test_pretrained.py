@@ -93,3 +93,20 @@ def test_the_wheel_carries_pretrained_files_and_kernel_sources(tmp_path):
     for src in ("lif_forward.c", "lif_backward.c", "lmu_adjoint.c", "rows.h"):
         assert f"lava_dmp/train/csrc/{src}" in names
     assert "lava_dmp/proc/network/models.py" in names
+
+
+def test_training_starts_from_a_shipped_network(tmp_path, capsys):
+    """``--init-from pretrained:NAME`` fine-tunes a shipped network; an
+    unknown name is refused naming the shipped ones."""
+    from lava_dmp.cli import main
+    from lava_dmp.train.trainer import _initial_network
+
+    net, info = _initial_network("pretrained:smnist")
+    shipped = load("smnist").net
+    for (k, a), (_, b) in zip(net.state_dict().items(), shipped.state_dict().items()):
+        assert torch.equal(a, b), k
+    assert info["net"]["order"] == 20 and info["epoch"] == 32
+    argv = ["train", "--task", "smnist", "--order", "20", "--init-from"]
+    out = str(tmp_path / "run")
+    assert main([*argv, "pretrained:cifar", "--output", out]) == 2
+    assert "--init-from: 'pretrained:cifar' is not shipped" in capsys.readouterr().err
