@@ -769,11 +769,13 @@ def main(argv: list[str] | None = None) -> int:
     launched = all(k in os.environ for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR"))
     rank = int(os.environ.get("RANK", 0)) if launched else 0
     prefix = f"lava-dmp {args.command}" + (f" [rank {rank}]" if launched else "")
+    summary_ok = False
     try:
         with terminating_cleanly():
             if launched:
                 _join_ranks(args)
             summary = _dispatch(args, explicit)
+            summary_ok = True
     except KeyboardInterrupt as err:
         signum = err.signum if isinstance(err, Terminated) else 2
         what = "SIGTERM" if signum == 15 else "SIGINT"
@@ -809,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
         if launched:
             from lava_dmp import distributed
 
-            distributed.teardown()
+            distributed.teardown(clean=summary_ok)
     if rank != 0:  # rank 0 reports for all
         return 0
     if summary is not None:

@@ -161,7 +161,16 @@ def setup(device: str = "cpu") -> Context:
     return current()
 
 
-def teardown() -> None:
-    """Leave the process group (a no-op without one)."""
-    if dist.is_available() and dist.is_initialized():
+def teardown(clean: bool = True) -> None:
+    """Leave the process group (a no-op without one).
+
+    ``clean``: every rank got here; they meet at a barrier first, since a
+    rank whose peer has already left can block in ``destroy_process_group``.
+    After a failure the group is left as it is: the process exits with its
+    error and torchrun stops the others.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    if clean:
+        dist.barrier()
         dist.destroy_process_group()
