@@ -98,7 +98,11 @@ def run_once(ranks: int, threads: int, digits: int) -> dict:
 
 def _median(runs: list[dict]) -> dict:
     keys = [k for k, v in runs[0].items() if isinstance(v, float)]
-    mid = {k: sorted(r[k] for r in runs)[len(runs) // 2] for k in keys}
+    # the median of each figure (the mean of the middle two for an even count)
+    mid = {}
+    for k in keys:
+        v, n = sorted(r[k] for r in runs), len(runs)
+        mid[k] = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
     return {**runs[0], **mid, "reps": [{k: r[k] for k in keys} for r in runs]}
 
 
