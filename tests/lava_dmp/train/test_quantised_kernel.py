@@ -10,26 +10,16 @@ from lava_dmp.fixed_point import FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
 from lava_dmp.train import native
 from lava_dmp.train.blocks import DMPDense
+from tests.lava_dmp.test_golden import CASES as GOLDEN_CASES
 from tests.reference import loop_fixed_layer
 
 needs_kernels = pytest.mark.skipif(
     not native.available(), reason=f"kernels unavailable: {native.status()}"
 )
 
+# the golden model's own cases (one of them narrow enough to saturate)
 CASES = {
-    "default": dict(n=6, m=5, d=4, std=0.8, fmt={}),
-    "soft_reset": dict(n=6, m=5, d=4, std=0.8, reset="soft", fmt={}),
-    "dilation3": dict(n=5, m=4, d=3, std=0.8, dilation=3, fmt={}),
-    # narrow widths force saturation of v, m and the accumulators
-    "saturating": dict(
-        n=4,
-        m=5,
-        d=3,
-        std=3.0,
-        fmt=dict(v_bits=13, v_frac=6, acc_bits=11, m_bits=8, m_frac=7),
-        beta=0.95,
-        vth=40.0,
-    ),
+    k: GOLDEN_CASES[k] for k in ("default", "soft_reset", "dilation3", "saturating")
 }
 
 
