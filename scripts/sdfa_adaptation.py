@@ -13,7 +13,10 @@ is then measured on the first ``--test`` test digits in the new order
 (shifted) and in the original order (forgetting). Writes a JSON of every
 measurement.
 
-    .venv/bin/python scripts/sdfa_adaptation.py --checkpoint runs/smnist/checkpoint.pt
+    .venv/bin/python scripts/sdfa_adaptation.py --checkpoint pretrained:smnist
+
+``--checkpoint`` takes a checkpoint path or a shipped network
+(``pretrained:NAME``), as ``--init-from`` does.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import make_dataset
-from lava_dmp.train.trainer import TrainConfig, evaluate, train
+from lava_dmp.train.trainer import TrainConfig, _initial_network, evaluate, train
 
 RULES = {
     "bptt": dict(rule="bptt"),
@@ -60,13 +63,13 @@ def main() -> None:
     p.add_argument("--output", default="runs/sdfa-adaptation")
     p.add_argument("--perm-seed", type=int, default=7)
     p.add_argument("--samples", type=int, default=4096)
-    p.add_argument("--test", type=int, default=2000)
-    p.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 1e-3])
+    p.add_argument("--test", type=int, default=10000)
+    p.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data-dir", default=None)
     args = p.parse_args()
     out = Path(args.output)
-    base, state = network_from_checkpoint(args.checkpoint)
+    base, _ = _initial_network(args.checkpoint)
     net_cfg = base.cfg
     val = _validation(args.perm_seed, args.data_dir)
     shifted = make_dataset("psmnist", "test", args.perm_seed, args.test, args.data_dir)
