@@ -25,6 +25,7 @@ not scaled, it feeds the memory, not ``v``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -47,7 +48,13 @@ from lava_dmp.fixed_point import (
     round_half_away,
     signed_range,
 )
-from lava_dmp.legendre import check_theta, dilated_memory, memory_bound, quantize_lmu
+from lava_dmp.legendre import (
+    QuantizedLMU,
+    check_theta,
+    dilated_memory,
+    memory_bound,
+    quantize_lmu,
+)
 
 __all__ = [
     "DMPLayerParams",
@@ -411,6 +418,28 @@ def _measured_memory_error(
     return err, float(np.max(np.abs(m_float)))
 
 
+@functools.lru_cache(maxsize=32)
+def _memory_constants(
+    order: int,
+    theta: float,
+    dilation: int,
+    a_bits: int,
+    a_frac: int,
+    b_bits: int,
+    b_frac: int | None,
+) -> tuple[QuantizedLMU, np.ndarray]:
+    """:func:`quantize_lmu` and :func:`memory_bound` for ``x_max = 1`` (which
+    scales its sum last, so ``unit * x_max`` is its value for any ``x_max``).
+
+    Cached, read-only: they depend on the memory's constants alone, and the
+    quantised training forward converts every layer at every step."""
+    q = quantize_lmu(order, theta, dilation, a_bits, a_frac, b_bits, b_frac)
+    unit = memory_bound(q.a_q, q.b_q * dilation, 1.0)
+    for a in (q.a_int, q.b_int, q.a_bar, q.b_eff, unit):
+        a.setflags(write=False)
+    return q, unit
+
+
 def convert_layer(
     params: DMPLayerParams,
     fmt: FixedPointFormat | None = None,
@@ -487,7 +516,7 @@ def convert_layer(
         )
     dv = int(round_half_away(np.array([(1 << DECAY_BITS) * (1 - params.beta)]))[0])
 
-    q = quantize_lmu(
+    q, unit_bound = _memory_constants(
         d, params.theta, ds, fmt.a_bits, fmt.a_frac, fmt.b_bits, fmt.b_frac
     )
     if signed_input and not num_message_bits:
@@ -508,7 +537,7 @@ def convert_layer(
             f"int32 range of Lava's bit-accurate Dense (accepted <= 2^31 - 1); "
             f"reduce the weights, num_message_bits or v_frac"
         )
-    bound = memory_bound(q.a_q, q.b_q * ds, max(x_max, 2.0**-v_frac))
+    bound = unit_bound * max(x_max, 2.0**-v_frac)  # memory_bound's own last step
     m_hi = signed_range(fmt.m_bits)[1]
     if fmt.m_frac is None:
         m_frac = int(np.floor(np.log2(m_hi * 2.0**-0.1 / bound.max())))

@@ -224,20 +224,47 @@ class DMPNeuron(Neuron):
         return self.spikes(*self._split(z)).permute(1, 2, 0)
 
 
-class _StraightThroughLIF(torch.autograd.Function):
-    """Forward: the integer layer's spikes. Backward: the LIF gradient along the
-    integer layer's own membrane trajectory, into the float current."""
+class _StraightThroughDMP(torch.autograd.Function):
+    r"""Forward: the integer layer's spikes. Backward: the LIF gradient along
+    the integer layer's own membrane trajectory, into the parts of the float
+    current it stands for,
+
+    .. math:: I[t] = g \, (a_f[t - \delta] + W_m m[t] + b),
+
+    without forming ``I`` in the forward: ``a_f (T', B, N)`` is the synaptic
+    product of the undelayed input (its row ``t`` enters step ``t + delta``),
+    ``mem`` the memory state ``m (T, B, d)`` with ``weights_m``, or the memory
+    current ``(T, B, N)`` itself when ``weights_m`` is None."""
 
     @staticmethod
-    def forward(ctx, current, volts, spikes, beta, vth, hard, slope, kind, local):
-        ctx.save_for_backward(volts, spikes)
-        ctx.args = (beta, vth, hard, slope, kind, local)
+    def forward(ctx, a_f, mem, weights_m, bias, volts, spikes, shift, gain, lif_args):
+        ctx.save_for_backward(volts, spikes, mem, weights_m)
+        ctx.args = (a_f.shape[0], shift, gain, lif_args)
         return spikes.clone()
 
     @staticmethod
     def backward(ctx, grad):
-        volts, spikes = ctx.saved_tensors
-        return (lif_backward(grad, volts, spikes, *ctx.args),) + (None,) * 8
+        volts, spikes, mem, weights_m = ctx.saved_tensors
+        rows, shift, gain, lif_args = ctx.args
+        grad_i = lif_backward(grad, volts, spikes, *lif_args)
+        if gain != 1.0:
+            grad_i.mul_(gain)
+        need = ctx.needs_input_grad
+        grad_f = grad_mem = grad_wm = grad_b = None
+        if need[0]:  # rows t of a_f enter step t + shift; past the end: none
+            grad_f = grad_i[shift : shift + rows]
+            if grad_f.shape[0] < rows:
+                grad_f = torch.nn.functional.pad(
+                    grad_f, (0, 0, 0, 0, 0, rows - grad_f.shape[0])
+                )
+        if weights_m is None:
+            grad_mem = grad_i if need[1] else None
+        else:
+            grad_mem = grad_i @ weights_m if need[1] else None
+            grad_wm = weight_grad(mem, grad_i) if need[2] else None
+        if need[3]:
+            grad_b = grad_i.sum(dim=(0, 1))
+        return (grad_f, grad_mem, grad_wm, grad_b) + (None,) * 5
 
 
 #: inputs this narrow (S-MNIST: one pixel) enter the LIF kernel as ``x`` and
@@ -528,19 +555,36 @@ class DMPDense(AbstractDense):
         if traces is None:
             traces = self._golden_traces(x, fixed, lo, hi)
         volts, spikes = (t.to(x.device) for t in traces)  # integer work ran on CPU
-        scale = 2.0**-fixed.fmt.v_frac
-        current = self.neuron.current(self._delayed_synapse(x))
         beta = 1.0 - fixed.dv / (1 << DECAY_BITS)
-        out = _StraightThroughLIF.apply(
-            current,
-            volts,
-            spikes,
+        n = self.neuron
+        lif_args = (
             beta,
-            fixed.vth * scale,
+            fixed.vth * 2.0**-fixed.fmt.v_frac,
             fixed.reset == "hard",
-            self.neuron.slope,
-            self.neuron.surrogate,
-            self.neuron.local_grad,
+            n.slope,
+            n.surrogate,
+            n.local_grad,
+        )
+        # the float parts of the current, for the straight-through backward:
+        # the synaptic product of the undelayed input (the delay is an offset
+        # the backward applies), the delayed drive and the memory
+        w = self._weight()
+        xt = x.permute(2, 0, 1)  # (T, B, M)
+        shift = 1 if self.delay_shift else 0
+        if xt.is_contiguous():  # a previous block's output: drop the last row
+            a_f, a_x = _SynapseWithDrive.apply(xt[: xt.shape[0] - shift], w)
+        else:
+            a_f, a_x = _SynapseWithDriveBatchMajor.apply(x.contiguous(), w)
+            a_x = a_x[: a_x.shape[0] - shift]
+        a_x = torch.nn.functional.pad(a_x, (0, 0, shift, 0))
+        if n.dilation == 1:  # the d-dim state; W_m m is formed in the backward
+            drive, h = n._drive(a_x)
+            mem, weights_m = legendre_conv(drive, h, *n.matrices(a_x)), n.weights_m
+            weights_m = weights_m.to(a_x.dtype)
+        else:
+            mem, weights_m = n.memory_current(a_x), None
+        out = _StraightThroughDMP.apply(
+            a_f, mem, weights_m, n.bias, volts, spikes, shift, n.input_gain, lif_args
         )
         return out.permute(1, 2, 0)
 

@@ -264,6 +264,80 @@ def test_quantised_rules_follow_the_golden_membrane(local):
             assert torch.allclose(mine[key], ref[key], rtol=0, atol=1e-8), key
 
 
+class _StraightThrough(torch.autograd.Function):
+    """Forward: the golden model's spikes. Backward: dL/dI[t] = dL/dv[t],
+    dL/dv[t] = g_s[t] sigma'(v[t] - vth) + beta (1 - s[t]) dL/dv[t + 1],
+    along the golden membrane, step by step."""
+
+    @staticmethod
+    def forward(ctx, current, v, s, vth, beta, slope):
+        ctx.save_for_backward(v, s)
+        ctx.args = (vth, beta, slope)
+        return s.clone()
+
+    @staticmethod
+    def backward(ctx, grad):
+        v, s = ctx.saved_tensors
+        vth, beta, slope = ctx.args
+        sur = _surrogate(v - vth, slope, "sigmoid") * grad
+        out, nxt = torch.zeros_like(sur), torch.zeros_like(sur[0])
+        for t in range(T - 1, -1, -1):
+            nxt = sur[t] + beta * (1 - s[t]) * nxt
+            out[t] = nxt
+        return out, None, None, None, None, None
+
+
+def _current(s_in, p, n):
+    """The float current g (W_f s[t-1] + W_m m[t] + b) of one layer, step by
+    step, with m = A m + B relu(w_x s[t-1] + b_x)."""
+    ad, bd = (torch.from_numpy(a) for a in lmu_zoh(n.order, n.theta))
+    m = torch.zeros(B, n.order, dtype=torch.float64)
+    out = []
+    for t in range(T):
+        inp = s_in[t - 1] if t else torch.zeros_like(s_in[0])
+        m = m @ ad.T + torch.relu(inp @ p["wx"] + p["bx"])[:, None] * bd
+        out.append(n.input_gain * (inp @ p["wf"].T + m @ p["wm"].T + p["b"]))
+    return torch.stack(out)
+
+
+def test_quantised_bptt_follows_the_golden_membrane_across_layers():
+    """BPTT in the hardware-aware forward: the gradient of every layer,
+    through the layers above it, along the golden model's membranes, against
+    autograd through the plain current and straight-through steps above."""
+    net = _net()
+    quantize_network(net, None, SPEC)
+    x, y = _data(5)
+    net.zero_grad()
+    torch.nn.functional.cross_entropy(net(x), y).backward()
+    got = _grads_of(net)
+    s_int, h, params = (
+        x.permute(2, 0, 1).numpy().astype(np.int64),
+        x.permute(2, 0, 1),
+        [],
+    )
+    for block in net.blocks:
+        fixed = block.fixed_params()
+        gold = GoldenDMPLayer(fixed).run(s_int, delay=True)
+        scale = 2.0**-fixed.fmt.v_frac
+        p = _params(block)
+        params.append(p)
+        h = _StraightThrough.apply(
+            _current(h, p, block.neuron),
+            torch.from_numpy(gold["v"] * scale),
+            torch.from_numpy(gold["s"].astype(np.float64)),
+            fixed.vth * scale,
+            1.0 - fixed.dv / 4096,
+            block.neuron.slope,
+        )
+        s_int = gold["s"].astype(np.int64)
+    r = net.readout(h.permute(1, 2, 0))
+    torch.nn.functional.cross_entropy(r, y).backward()
+    for mine, p in zip(got, params):
+        for key in mine:
+            assert torch.allclose(mine[key], p[key].grad, rtol=0, atol=1e-8), key
+    assert all(float(p["wf"].grad.abs().sum()) > 0 for p in params)
+
+
 def test_no_gradient_crosses_a_layer(monkeypatch):
     """With the output error held, the first layer's gradient does not change
     when the second layer's weights do, and no block forms the input
