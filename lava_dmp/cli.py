@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from lava_dmp import _launch as launch
 from lava_dmp.datasets.custom import TASK_NAMES
 from lava_dmp.datasets.paths import DATA_ENV
 
@@ -655,7 +656,7 @@ def _dispatch(args, explicit: set[str]) -> dict | None:
             step_ms=args.step_ms,
         )
         if not args.json:
-            if "RANK" not in os.environ or os.environ["RANK"] == "0":
+            if launch.rank() == 0:  # rank 0 reports for all
                 print_cost(summary)
             return None
         return summary
@@ -766,8 +767,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     explicit = _explicit(parser, argv) if args.command == "train" else set()
-    launched = all(k in os.environ for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR"))
-    rank = int(os.environ.get("RANK", 0)) if launched else 0
+    launched, rank = launch.launched(), launch.rank()
     prefix = f"lava-dmp {args.command}" + (f" [rank {rank}]" if launched else "")
     summary_ok = False
     try:

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
+from lava_dmp._launch import launched
+
 __all__ = [
     "Context",
     "current",
@@ -115,11 +117,6 @@ class Context:
 def share(n: int, rank: int, world: int) -> tuple[int, int]:
     """Rank ``rank``'s contiguous share of ``n`` items over ``world`` ranks."""
     return (rank * n) // world, ((rank + 1) * n) // world
-
-
-def launched() -> bool:
-    """Started by torchrun (its environment is set)."""
-    return all(k in os.environ for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR"))
 
 
 def _timeout() -> datetime.timedelta:

@@ -26,8 +26,10 @@ import json
 import time
 from pathlib import Path
 
+from lava_dmp.train import trainer
 from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import make_dataset
+from lava_dmp.train.model import DMPNet
 from lava_dmp.train.trainer import TrainConfig, _initial_network, evaluate, train
 
 RULES = {
@@ -35,7 +37,20 @@ RULES = {
     "sdfa": dict(rule="sdfa"),
     "sdfa-local": dict(rule="sdfa-local"),
     "sdfa, update delay 1": dict(rule="sdfa", update_delay=1),
+    # the control: what training the readout alone gets (the hidden layers
+    # frozen, so no rule moves them), to tell what each rule's hidden-layer
+    # updates add to it
+    "readout only": dict(rule="bptt", freeze_hidden=True),
 }
+
+
+class _FrozenHidden(DMPNet):
+    """A DMPNet whose hidden blocks' parameters take no gradient."""
+
+    def __init__(self, cfg) -> None:
+        super().__init__(cfg)
+        for p in self.blocks.parameters():
+            p.requires_grad_(False)
 
 
 class _Split:
@@ -99,6 +114,8 @@ def main() -> None:
                 record["runs"].append(earlier[(name, lr)])
                 print("kept", earlier[(name, lr)], flush=True)
                 continue
+            kw = dict(kw)
+            freeze = kw.pop("freeze_hidden", False)
             cfg = TrainConfig(
                 task="psmnist",
                 perm_seed=args.perm_seed,
@@ -111,11 +128,24 @@ def main() -> None:
                 threads=args.threads,
                 **kw,
             )
-            folder = out / f"{kw['rule']}-d{kw.get('update_delay', 0)}-lr{lr:g}"
-            t0 = time.perf_counter()
-            res = train(
-                net_cfg, cfg, folder, progress=False, overwrite=True, log=lambda m: None
+            folder = out / (
+                f"{'readout' if freeze else kw['rule']}-"
+                f"d{kw.get('update_delay', 0)}-lr{lr:g}"
             )
+            t0 = time.perf_counter()
+            if freeze:
+                trainer.DMPNet = _FrozenHidden
+            try:
+                res = train(
+                    net_cfg,
+                    cfg,
+                    folder,
+                    progress=False,
+                    overwrite=True,
+                    log=lambda m: None,
+                )
+            finally:
+                trainer.DMPNet = DMPNet
             seconds = time.perf_counter() - t0
             net, _ = network_from_checkpoint(res["checkpoint"])
             row = {
@@ -125,7 +155,8 @@ def main() -> None:
                 "wall_seconds": round(seconds, 1),
                 "validation": evaluate(net, val),
                 "command": (
-                    f"lava-dmp train --task psmnist --perm-seed {args.perm_seed} "
+                    ("(hidden blocks frozen in the script) " if freeze else "")
+                    + f"lava-dmp train --task psmnist --perm-seed {args.perm_seed} "
                     f"--init-from {args.checkpoint} --rule {kw['rule']}"
                     + (
                         f" --update-delay {kw['update_delay']}"
