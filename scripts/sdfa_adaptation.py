@@ -84,14 +84,30 @@ def main() -> None:
     p.add_argument("--data-dir", default=None)
     args = p.parse_args()
     out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
     base, _ = _initial_network(args.checkpoint)
     net_cfg = base.cfg
     val = _validation(args.perm_seed, args.data_dir)
     shifted = make_dataset("psmnist", "test", args.perm_seed, args.test, args.data_dir)
     original = make_dataset("smnist", "test", 0, args.test, args.data_dir)
+    # An earlier call's runs (same output folder) are kept, so that widening
+    # --lrs or adding a rule trains only what is new; so are its measurements
+    # of the starting network and of the chosen runs, for the same test size.
+    earlier, before = {}, None
+    if (out / "adaptation.json").exists():
+        old = json.loads((out / "adaptation.json").read_text())
+        same = old.get("checkpoint") == args.checkpoint and old.get("test") == args.test
+        before = old["before"] if same else None
+        for r in old["runs"]:
+            if Path(r["checkpoint"]).exists():
+                if not same:
+                    r.pop("shifted_test", None), r.pop("original_test", None)
+                earlier[(r["rule"], r["lr"])] = r
     record = {
         "checkpoint": args.checkpoint,
-        "before": {
+        "test": args.test,
+        "before": before
+        or {
             "shifted_test": evaluate(base, shifted),
             "original_test": evaluate(base, original),
             "validation": evaluate(base, val),
@@ -99,23 +115,14 @@ def main() -> None:
         "runs": [],
     }
     print("before", record["before"], flush=True)
-    # Runs of an earlier call (same output folder) are kept, so that widening
-    # --lrs trains only the new rates.
-    earlier = {}
-    if (out / "adaptation.json").exists():
-        for r in json.loads((out / "adaptation.json").read_text())["runs"]:
-            if Path(r["checkpoint"]).exists():
-                r.pop("chosen", None), r.pop("shifted_test", None)
-                r.pop("original_test", None)
-                earlier[(r["rule"], r["lr"])] = r
     for name, kw in RULES.items():
         for lr in args.lrs:
             if (name, lr) in earlier:
                 record["runs"].append(earlier[(name, lr)])
                 print("kept", earlier[(name, lr)], flush=True)
                 continue
-            kw = dict(kw)
-            freeze = kw.pop("freeze_hidden", False)
+            options = dict(kw)
+            freeze = options.pop("freeze_hidden", False)
             cfg = TrainConfig(
                 task="psmnist",
                 perm_seed=args.perm_seed,
@@ -126,7 +133,7 @@ def main() -> None:
                 limit_test=500,
                 init_from=args.checkpoint,
                 threads=args.threads,
-                **kw,
+                **options,
             )
             folder = out / (
                 f"{'readout' if freeze else kw['rule']}-"
@@ -173,12 +180,19 @@ def main() -> None:
             print(row, flush=True)
         runs = [r for r in record["runs"] if r["rule"] == name]
         best = max(runs, key=lambda r: r["validation"])
-        net, _ = network_from_checkpoint(best["checkpoint"])
+        for r in runs:
+            if r is not best:
+                r.pop("chosen", None), r.pop("shifted_test", None)
+                r.pop("original_test", None)
+        if "shifted_test" not in best:
+            net, _ = network_from_checkpoint(best["checkpoint"])
+            best["shifted_test"] = evaluate(net, shifted)
+            best["original_test"] = evaluate(net, original)
         best["chosen"] = True
-        best["shifted_test"] = evaluate(net, shifted)
-        best["original_test"] = evaluate(net, original)
         print("chosen", name, best, flush=True)
-    (out / "adaptation.json").write_text(json.dumps(record, indent=1))
+        tmp = out / "adaptation.json.tmp"
+        tmp.write_text(json.dumps(record, indent=1))
+        tmp.replace(out / "adaptation.json")
 
 
 if __name__ == "__main__":
