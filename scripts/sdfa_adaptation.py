@@ -81,6 +81,13 @@ def main() -> None:
     p.add_argument("--test", type=int, default=10000)
     p.add_argument("--lrs", type=float, nargs="+", default=[1e-4, 1e-3, 1e-2])
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--rules",
+        nargs="+",
+        default=list(RULES),
+        choices=list(RULES),
+        help="rules to train now (an earlier call's runs of the others are kept)",
+    )
     p.add_argument("--data-dir", default=None)
     args = p.parse_args()
     out = Path(args.output)
@@ -116,7 +123,8 @@ def main() -> None:
     }
     print("before", record["before"], flush=True)
     for name, kw in RULES.items():
-        for lr in args.lrs:
+        kept = {lr for rule, lr in earlier if rule == name}
+        for lr in sorted(kept | set(args.lrs) if name in args.rules else kept):
             if (name, lr) in earlier:
                 record["runs"].append(earlier[(name, lr)])
                 print("kept", earlier[(name, lr)], flush=True)
@@ -179,6 +187,8 @@ def main() -> None:
             record["runs"].append(row)
             print(row, flush=True)
         runs = [r for r in record["runs"] if r["rule"] == name]
+        if not runs:
+            continue
         best = max(runs, key=lambda r: r["validation"])
         for r in runs:
             if r is not best:
