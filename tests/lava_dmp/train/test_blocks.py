@@ -39,16 +39,34 @@ def test_block_gradients_reach_every_parameter():
 
 
 @pytest.mark.parametrize(
-    "dilation,inputs,time_major",
-    [(1, 5, False), (2, 5, False), (1, 1, False), (1, 5, True)],
+    "dilation,inputs,time_major,steps,batched",
+    [
+        (1, 5, False, 70, True),
+        (1, 5, False, 30, False),
+        (2, 5, False, 70, True),
+        (1, 1, False, 70, False),
+        (1, 5, True, 70, False),
+    ],
 )
-def test_fast_block_equals_slayer_composition(dilation, inputs, time_major):
+def test_fast_block_equals_slayer_composition(
+    dilation, inputs, time_major, steps, batched, monkeypatch
+):
     """The block's fused float path (split weights, delay read in place,
     compiled kernels) against the plain slayer composition neuron(synapse(x))
     in torch ops: same spikes and the same gradients of input and weights.
-    The input is a contiguous (B, M, T) tensor (the batched-GEMM synapse) or,
-    with ``time_major``, a view of a (T, B, M) one, as a DMP block hands it on
+    The input is a contiguous (B, M, T) tensor (a long one: the batched-GEMM
+    synapse, ``batched``; a short one: copied time-major) or, with
+    ``time_major``, a view of a (T, B, M) one, as a DMP block hands it on
     (the time-major synapse)."""
+    from lava_dmp.train import blocks
+
+    calls = []
+    apply = blocks._SynapseWithDriveBatchMajor.apply
+    monkeypatch.setattr(
+        blocks._SynapseWithDriveBatchMajor,
+        "apply",
+        lambda *a: calls.append(1) or apply(*a),
+    )
     torch.manual_seed(0)
     # inputs = 1: the narrow path (W_f x formed inside the LIF kernel)
     block = DMPDense(inputs, 8, order=3, theta=10.0, init_std=1.0, dilation=dilation)
@@ -56,8 +74,8 @@ def test_fast_block_equals_slayer_composition(dilation, inputs, time_major):
     with torch.no_grad():
         block.neuron.bias.normal_(0, 0.2)
         block.neuron.bias_x.fill_(0.05)
-    x = torch.rand(3, inputs, 50, dtype=torch.float64) < 0.4
-    w_out = torch.randn(3, 8, 50, dtype=torch.float64)
+    x = torch.rand(3, inputs, steps, dtype=torch.float64) < 0.4
+    w_out = torch.randn(3, 8, steps, dtype=torch.float64)
     grads = []
     for fused in (True, False):
         block.zero_grad()
@@ -73,6 +91,7 @@ def test_fast_block_equals_slayer_composition(dilation, inputs, time_major):
         params = [p.grad.clone() for p in block.parameters()]
         grads.append((out.detach(), xi.grad, params))
     (o1, gx1, p1), (o2, gx2, p2) = grads
+    assert bool(calls) == batched
     assert torch.equal(o1, o2) and o1.sum() > 50
     assert torch.allclose(gx1, gx2, rtol=0, atol=1e-10) and gx1.abs().max() > 0
     for a, b in zip(p1, p2):
