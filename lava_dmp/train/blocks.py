@@ -483,29 +483,16 @@ class DMPDense(AbstractDense):
             test_steps=0,
         )[0]
 
-    def _delayed_synapse(self, x: torch.Tensor) -> torch.Tensor:
-        """``W x`` delayed by one step, as a ``(B, N+1, T)`` view of a
-        contiguous time-major tensor. Same parameters and values as slayer's
-        conv3d synapse, computed as one matrix product (much faster on CPU)."""
-        self._check_input(x)
-        w = self._weight()
-        xt = x.permute(2, 0, 1)  # (T, B, M)
-        if self.delay_shift:
-            zt = torch.nn.functional.pad(xt[:-1] @ w.T, (0, 0, 0, 0, 1, 0))
-        else:
-            zt = xt @ w.T
-        return zt.permute(1, 2, 0)
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.fixed_format is None:
             return self._float_forward(x)
         return self._quantized_forward(x)
 
     def _float_forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Same values as ``neuron(_delayed_synapse(x))`` without its big
-        copies: ``a_f`` and ``a_x`` come from the weights split into ``W_f``
-        and ``w_x``, or as views of one ``(T, B, N+1)`` output, and the delay
-        is an offset the LIF kernel reads."""
+        """The values of slayer's ``neuron(delay(synapse(x)))`` without forming
+        the delayed ``(B, N+1, T)`` current: ``a_f`` and ``a_x`` come from the
+        weights split into ``W_f`` and ``w_x``, and the delay is an offset the
+        LIF kernel reads."""
         self._check_input(x)
         w = self._weight()
         xt = x.permute(2, 0, 1)  # (T, B, M)
@@ -517,14 +504,27 @@ class DMPDense(AbstractDense):
         if xt.shape[-1] <= NARROW_INPUT:  # W_f x formed inside the LIF kernel
             xt = xt.contiguous()
             a_f, weights_f, a_x = xt, w[:-1], xt @ w[-1]
-        elif xt.is_contiguous() or not _batch_major_pays(*xt.shape[::2], w.shape[0]):
-            # a previous DMP block's output, or a user input (B, M, T) copied
-            # time-major once
-            a_f, a_x = _SynapseWithDrive.apply(xt.contiguous(), w)
-        else:  # user input (B, M, T) read in place
-            a_f, a_x = _SynapseWithDriveBatchMajor.apply(x.contiguous(), w)
+        else:
+            a_f, a_x = self._synapse_products(x, w)
         a_x = torch.nn.functional.pad(a_x[: a_x.shape[0] - shift], (0, 0, shift, 0))
         return self.neuron.spikes(a_f, a_x, shift, weights_f).permute(1, 2, 0)
+
+    @staticmethod
+    def _synapse_products(
+        x: torch.Tensor, w: torch.Tensor, drop: int = 0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``a_f = W_f x`` and ``a_x = w_x x``, time-major ``(T, B, N)`` and
+        ``(T, B)``, of the input ``x (B, M, T)`` by the cheaper product (see
+        :func:`_batch_major_pays`). The last ``drop`` steps, which a delayed
+        layer never reads, are left out of ``a_x`` and, where that saves work,
+        of ``a_f`` (its callers accept ``T`` or ``T - drop`` rows)."""
+        xt = x.permute(2, 0, 1)
+        if xt.is_contiguous() or not _batch_major_pays(*xt.shape[::2], w.shape[0]):
+            # a previous DMP block's output (a view), or a user input copied
+            # time-major once, without the rows no step reads
+            return _SynapseWithDrive.apply(xt[: xt.shape[0] - drop].contiguous(), w)
+        a_f, a_x = _SynapseWithDriveBatchMajor.apply(x.contiguous(), w)  # in place
+        return a_f, a_x[: a_x.shape[0] - drop]
 
     def _check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 3 or x.shape[1] != self.synapse.in_channels:
@@ -580,17 +580,8 @@ class DMPDense(AbstractDense):
         # the float parts of the current, for the straight-through backward:
         # the synaptic product of the undelayed input (the delay is an offset
         # the backward applies), the delayed drive and the memory
-        w = self._weight()
-        xt = x.permute(2, 0, 1)  # (T, B, M)
         shift = 1 if self.delay_shift else 0
-        if xt.is_contiguous() or not _batch_major_pays(*xt.shape[::2], w.shape[0]):
-            # the last row enters no step: dropped (a view of a previous
-            # block's output, else a smaller time-major copy)
-            xt = xt[: xt.shape[0] - shift].contiguous()
-            a_f, a_x = _SynapseWithDrive.apply(xt, w)
-        else:
-            a_f, a_x = _SynapseWithDriveBatchMajor.apply(x.contiguous(), w)
-            a_x = a_x[: a_x.shape[0] - shift]
+        a_f, a_x = self._synapse_products(x, self._weight(), drop=shift)
         a_x = torch.nn.functional.pad(a_x, (0, 0, shift, 0))
         if n.dilation == 1:  # the d-dim state; W_m m is formed in the backward
             drive, h = n._drive(a_x)
