@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         "trainer's staleness)",
     )
     tr.add_argument(
+        "--freeze-hidden",
+        action="store_true",
+        help="train the readout alone, the hidden blocks fixed (the baseline a "
+        "fine-tuning rule should beat; with --rule bptt)",
+    )
+    tr.add_argument(
         "--loss",
         default="ce",
         choices=("ce", "mse"),
@@ -443,6 +449,7 @@ _TRAIN_FIELDS = (
     "feedback_mode",
     "feedback_scale",
     "update_delay",
+    "freeze_hidden",
     "loss",
     "steps",
     "device",

@@ -26,11 +26,9 @@ import json
 import time
 from pathlib import Path
 
-from lava_dmp.train import trainer
 from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import make_dataset
-from lava_dmp.train.model import DMPNet
-from lava_dmp.train.trainer import TrainConfig, _initial_network, evaluate, train
+from lava_dmp.train.trainer import TrainConfig, evaluate, initial_network, train
 
 RULES = {
     "bptt": dict(rule="bptt"),
@@ -42,15 +40,6 @@ RULES = {
     # updates add to it
     "readout only": dict(rule="bptt", freeze_hidden=True),
 }
-
-
-class _FrozenHidden(DMPNet):
-    """A DMPNet whose hidden blocks' parameters take no gradient."""
-
-    def __init__(self, cfg) -> None:
-        super().__init__(cfg)
-        for p in self.blocks.parameters():
-            p.requires_grad_(False)
 
 
 class _Split:
@@ -92,7 +81,7 @@ def main() -> None:
     args = p.parse_args()
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
-    base, _ = _initial_network(args.checkpoint)
+    base, _ = initial_network(args.checkpoint)
     net_cfg = base.cfg
     val = _validation(args.perm_seed, args.data_dir)
     shifted = make_dataset("psmnist", "test", args.perm_seed, args.test, args.data_dir)
@@ -129,8 +118,7 @@ def main() -> None:
                 record["runs"].append(earlier[(name, lr)])
                 print("kept", earlier[(name, lr)], flush=True)
                 continue
-            options = dict(kw)
-            freeze = options.pop("freeze_hidden", False)
+            freeze = kw.get("freeze_hidden", False)
             cfg = TrainConfig(
                 task="psmnist",
                 perm_seed=args.perm_seed,
@@ -141,26 +129,16 @@ def main() -> None:
                 limit_test=500,
                 init_from=args.checkpoint,
                 threads=args.threads,
-                **options,
+                **kw,
             )
             folder = out / (
                 f"{'readout' if freeze else kw['rule']}-"
                 f"d{kw.get('update_delay', 0)}-lr{lr:g}"
             )
             t0 = time.perf_counter()
-            if freeze:
-                trainer.DMPNet = _FrozenHidden
-            try:
-                res = train(
-                    net_cfg,
-                    cfg,
-                    folder,
-                    progress=False,
-                    overwrite=True,
-                    log=lambda m: None,
-                )
-            finally:
-                trainer.DMPNet = DMPNet
+            res = train(
+                net_cfg, cfg, folder, progress=False, overwrite=True, log=lambda m: None
+            )
             seconds = time.perf_counter() - t0
             net, _ = network_from_checkpoint(res["checkpoint"])
             row = {
@@ -170,14 +148,14 @@ def main() -> None:
                 "wall_seconds": round(seconds, 1),
                 "validation": evaluate(net, val),
                 "command": (
-                    ("(hidden blocks frozen in the script) " if freeze else "")
-                    + f"lava-dmp train --task psmnist --perm-seed {args.perm_seed} "
+                    f"lava-dmp train --task psmnist --perm-seed {args.perm_seed} "
                     f"--init-from {args.checkpoint} --rule {kw['rule']}"
                     + (
                         f" --update-delay {kw['update_delay']}"
                         if "update_delay" in kw
                         else ""
                     )
+                    + (" --freeze-hidden" if freeze else "")
                     + f" --batch-size 16 --limit-train {args.samples} --epochs 1 "
                     f"--lr {lr:g} --sizes {','.join(map(str, net_cfg.sizes))} "
                     f"--order {net_cfg.order} --theta {net_cfg.theta:g}"

@@ -70,6 +70,7 @@ __all__ = [
     "train",
     "evaluate",
     "check_resume",
+    "initial_network",
     "load_checkpoint",
     "save_checkpoint",
 ]
@@ -126,7 +127,9 @@ class TrainConfig:
     ``'sdfa'`` or ``'sdfa-local'`` (:mod:`lava_dmp.train.sdfa`; the feedback
     matrices come from ``feedback_seed``, ``feedback_mode``,
     ``feedback_scale``). ``update_delay`` applies each batch's gradient that
-    many batches later (a pipelined trainer's staleness). ``loss`` is
+    many batches later (a pipelined trainer's staleness). ``freeze_hidden``
+    trains the readout alone (the hidden blocks keep their weights: the
+    baseline any fine-tuning rule should beat). ``loss`` is
     ``'ce'`` (cross-entropy on the time-averaged readout) or ``'mse'`` (to
     the one-hot target, the SDFA reference's). ``steps`` is the length
     ``T`` of the coded tasks ``mnist-rate`` and ``mnist-latency`` (default
@@ -167,6 +170,7 @@ class TrainConfig:
     feedback_mode: str = "nested"
     feedback_scale: str = "max"
     update_delay: int = 0
+    freeze_hidden: bool = False
     loss: str = "ce"
     steps: int | None = None
     device: str = "cpu"
@@ -216,9 +220,15 @@ class TrainConfig:
                 )
             check_int("steps", self.steps, 1, 10_000)
         check_device(self.device)
-        if not isinstance(self.quantised, bool):
+        for name in ("quantised", "freeze_hidden"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(
+                    f"{name}: expected True or False, got {getattr(self, name)!r}"
+                )
+        if self.freeze_hidden and self.rule != "bptt":
             raise ValueError(
-                f"quantised: expected True or False, got {self.quantised!r}"
+                f"freeze_hidden: --freeze-hidden trains the readout alone with its "
+                f"true gradient and goes with --rule bptt, not {self.rule!r}"
             )
 
 
@@ -474,7 +484,7 @@ def train(
     _check_labels(train_set, net_cfg.sizes[-1], "train")
     _check_labels(test_set, net_cfg.sizes[-1], "test")
     if cfg.init_from is not None and state is None:
-        init_net, init = _initial_network(cfg.init_from)
+        init_net, init = initial_network(cfg.init_from)
         diff = net_cfg.differences(init["net"], weights_only=True)
         if diff:
             raise ValueError(
@@ -493,6 +503,8 @@ def train(
     if cfg.init_from is not None and state is None:
         net.load_state_dict(init_net.state_dict())
         log(f"weights from {cfg.init_from} (epoch {init['epoch']})")
+    if cfg.freeze_hidden:
+        net.blocks.requires_grad_(False)
     if cfg.quantised:
         from lava_dmp.train.export import quantize_network
 
@@ -600,7 +612,7 @@ def train(
 PRETRAINED_PREFIX = "pretrained:"
 
 
-def _initial_network(source: str) -> tuple:
+def initial_network(source: str) -> tuple[DMPNet, dict]:
     """``(net, {"net": ..., "epoch": ...})`` of a checkpoint path or of a
     shipped network named ``pretrained:NAME`` (see :mod:`lava_dmp.pretrained`)."""
     if not str(source).startswith(PRETRAINED_PREFIX):

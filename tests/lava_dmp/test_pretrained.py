@@ -99,9 +99,9 @@ def test_training_starts_from_a_shipped_network(tmp_path, capsys):
     """``--init-from pretrained:NAME`` fine-tunes a shipped network; an
     unknown name is refused naming the shipped ones."""
     from lava_dmp.cli import main
-    from lava_dmp.train.trainer import _initial_network
+    from lava_dmp.train.trainer import initial_network
 
-    net, info = _initial_network("pretrained:smnist")
+    net, info = initial_network("pretrained:smnist")
     shipped = load("smnist").net
     for (k, a), (_, b) in zip(net.state_dict().items(), shipped.state_dict().items()):
         assert torch.equal(a, b), k

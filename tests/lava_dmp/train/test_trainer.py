@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lava_dmp.train.model import DMPNet, NetConfig
-from lava_dmp.train.trainer import TrainConfig, load_checkpoint, train
+from lava_dmp.train.trainer import CHECKPOINT, TrainConfig, load_checkpoint, train
 from tests.lava_dmp.datasets.test_mnist import needs_mnist
 
 NET = NetConfig(sizes=(1, 12, 10), order=4, theta=60.0, init_std=0.05, dropout=0.2)
@@ -157,6 +157,24 @@ def test_quantised_fine_tuning_from_a_float_run(tmp_path):
             progress=False,
             log=_quiet,
         )
+
+
+@needs_mnist
+def test_freeze_hidden_trains_the_readout_alone(tmp_path):
+    """--freeze-hidden: every hidden weight keeps its initial value bit for bit
+    while the readout moves; refused under an SDFA rule, naming the option."""
+    train(NET, _cfg(epochs=1), tmp_path / "a", progress=False, log=_quiet)
+    start = load_checkpoint(tmp_path / "a" / "checkpoint.pt")["model"]
+    cfg = _cfg(epochs=1, freeze_hidden=True, init_from=str(tmp_path / "a" / CHECKPOINT))
+    train(NET, cfg, tmp_path / "b", progress=False, log=_quiet)
+    after = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["model"]
+    hidden = [k for k in start if k.startswith("blocks.")]
+    readout = [k for k in start if k.startswith("readout.")]
+    assert hidden and readout
+    assert all(torch.equal(start[k], after[k]) for k in hidden)
+    assert any(not torch.equal(start[k], after[k]) for k in readout)
+    with pytest.raises(ValueError, match="freeze_hidden: .*--rule bptt"):
+        _cfg(freeze_hidden=True, rule="sdfa")
 
 
 def test_same_network_ignores_only_the_initial_draw():
