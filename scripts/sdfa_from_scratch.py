@@ -99,6 +99,7 @@ def _train(args, rule: str, lr: float, folder: Path, train_n, epochs, minutes, t
         resume=(folder / "checkpoint.pt").exists(),
         progress=False,
         log=lambda m: print(m, flush=True),
+        allocator=True,  # as `lava-dmp train` does: the script owns its process
     )
     return res, round(time.perf_counter() - t0, 1)
 
