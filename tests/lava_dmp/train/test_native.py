@@ -66,6 +66,29 @@ def test_float32_gradients_stay_finite_far_from_threshold():
 
 
 @needs_kernels
+def test_subnormal_membranes_flush_to_zero_inside_the_kernels_only():
+    """A silent membrane decays as beta^t and turns subnormal (about 100x slower
+    arithmetic) after ~126 halvings: the kernels flush such values to zero, equal
+    to torch's trajectory up to the smallest normal float, and leave the
+    caller's floating-point mode as it was."""
+    tiny = torch.finfo(torch.float32).tiny
+    current = torch.zeros(200, 2, 3)
+    current[0] = 4.0  # under threshold 8: no spike, then silence
+    runs = []
+    for use_native in (True, False):
+        old = native.set_enabled(use_native)
+        try:
+            runs.append(lif.lif_sequence(current, 0.5, 8.0)[1])
+        finally:
+            native.set_enabled(old)
+    fast, slow = runs
+    assert bool(((slow > 0) & (slow < tiny)).any())  # torch keeps subnormals
+    assert not bool(((fast > 0) & (fast < tiny)).any())  # the kernel does not
+    assert torch.allclose(fast, slow, rtol=1e-6, atol=tiny)
+    assert float(torch.tensor([tiny], dtype=torch.float32) / 4) > 0  # mode restored
+
+
+@needs_kernels
 def test_thread_count_does_not_change_results():
     gen = torch.Generator().manual_seed(2)
     current = torch.randn(30, 3, 6, dtype=torch.float64, generator=gen)
