@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from lava_dmp.train.checkpoint import network_from_checkpoint
-from lava_dmp.train.data import make_dataset
+from lava_dmp.train.data import make_dataset, validation_split
 from lava_dmp.train.trainer import TrainConfig, evaluate, initial_network, train
 
 RULES = {
@@ -42,23 +42,8 @@ RULES = {
 }
 
 
-class _Split:
-    """The last 5000 training digits (x, y, spec), never seen in fine-tuning."""
-
-    def __init__(self, full, n=5000):
-        self.x, self.y, self.spec, self.lengths = (
-            full.x[-n:],
-            full.y[-n:],
-            full.spec,
-            None,
-        )
-
-    def __len__(self):
-        return len(self.y)
-
-
 def _validation(perm_seed: int, data_dir=None):
-    return _Split(make_dataset("psmnist", "train", perm_seed, None, data_dir))
+    return validation_split(make_dataset("psmnist", "train", perm_seed, None, data_dir))
 
 
 def main() -> None:

@@ -34,28 +34,13 @@ import time
 from pathlib import Path
 
 from lava_dmp.train.checkpoint import network_from_checkpoint
-from lava_dmp.train.data import make_dataset
+from lava_dmp.train.data import make_dataset, validation_split
 from lava_dmp.train.model import NetConfig
 from lava_dmp.train.trainer import TrainConfig, evaluate, train
 
 RULES = ("bptt", "sdfa", "sdfa-local")
 ORDER = {"smnist": 20, "psmnist": 40}
 TRAIN = 55_000
-
-
-class _Split:
-    """The last 5000 training digits, never trained on (x, y, spec)."""
-
-    def __init__(self, full, n: int = 5000) -> None:
-        self.x, self.y, self.spec, self.lengths = (
-            full.x[-n:],
-            full.y[-n:],
-            full.spec,
-            None,
-        )
-
-    def __len__(self) -> int:
-        return len(self.y)
 
 
 def _commit() -> str:
@@ -88,7 +73,6 @@ def _train(args, rule: str, lr: float, folder: Path, train_n, epochs, minutes, t
         limit_test=test,
         max_minutes=minutes,
         threads=2,
-        data=None,
     )
     t0 = time.perf_counter()
     res = train(
@@ -114,7 +98,7 @@ def pilot(args) -> None:
     record_path = out / "pilot.json"
     record = _load(record_path) or {"runs": []}
     done = {(r["rule"], r["lr"]) for r in record["runs"]}
-    val = _Split(make_dataset(args.task, "train", 0, None, args.data_dir))
+    val = validation_split(make_dataset(args.task, "train", 0, None, args.data_dir))
     for rule in args.rules:
         for lr in args.lrs:
             if (rule, lr) in done:

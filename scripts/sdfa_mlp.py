@@ -26,6 +26,7 @@ import numpy as np
 
 from lava_dmp.datasets.coded_mnist import CodedMNIST
 from lava_dmp.train.checkpoint import network_from_checkpoint
+from lava_dmp.train.data import validation_split
 from lava_dmp.train.model import NetConfig
 from lava_dmp.train.trainer import TrainConfig, evaluate, train
 
@@ -36,9 +37,7 @@ TRAIN = 55_000
 
 def _validation(task: str, steps: int, data_dir=None) -> CodedMNIST:
     """The last 5000 training digits, spikes from the fixed test stream."""
-    val = CodedMNIST("train", task, steps, None, data_dir)
-    val.images, val.y = val.images[TRAIN:], val.y[TRAIN:]
-    return val
+    return validation_split(CodedMNIST("train", task, steps, None, data_dir))
 
 
 def _command(sizes, rule, lr, seed, args) -> str:

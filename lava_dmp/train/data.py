@@ -7,6 +7,7 @@ pixel permutation drawn from a seed; the permutation is saved with the model.
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -37,6 +38,8 @@ __all__ = [
     "input_spec",
     "test_sequences",
     "as_training_data",
+    "validation_split",
+    "VALIDATION",
     "SequenceDataset",
 ]
 
@@ -183,6 +186,35 @@ def make_dataset(
             steps = spec.steps
         return CodedMNIST(split, task, steps or DEFAULT_STEPS, limit, data_dir)
     return SequentialMNIST(split, task, perm_seed, limit, data_dir)
+
+
+#: samples at the end of a training set that the experiments hold out to
+#: choose hyperparameters on (MNIST: train on the first 55 000)
+VALIDATION = 5000
+
+
+def validation_split(dataset, n: int = VALIDATION):
+    """The last ``n`` samples of a training set, as a dataset of the same kind.
+
+    The experiments choose hyperparameters on it and train on the first
+    ``len(dataset) - n`` samples (``limit_train``), so it is never trained
+    on. Spike-coded MNIST keeps encoding on the fly: sample ``i`` of the split
+    draws its spikes as sample ``i`` of a dataset would.
+    """
+    n = check_int("n", n, minimum=1, maximum=len(dataset) - 1)
+    tail = copy.copy(dataset)
+    tail.y = dataset.y[-n:]
+    if isinstance(dataset, CodedMNIST):
+        tail.images = dataset.images[-n:]
+        tail.x = type(dataset.x)(tail)  # the encoder reads the tail's images
+        return tail
+    tail.x = dataset.x[-n:]
+    for name in ("pixels", "ints"):  # what sequence() hands to Lava
+        if hasattr(dataset, name):
+            setattr(tail, name, getattr(dataset, name)[-n:])
+    if getattr(dataset, "lengths", None) is not None:
+        tail.lengths = dataset.lengths[-n:]
+    return tail
 
 
 def input_spec(task: str, dataset=None) -> InputSpec:
