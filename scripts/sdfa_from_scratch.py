@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
+from lava_dmp.provenance import source_commit
 from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import make_dataset, validation_split
 from lava_dmp.train.model import NetConfig
@@ -41,16 +41,6 @@ from lava_dmp.train.trainer import TrainConfig, evaluate, train
 RULES = ("bptt", "sdfa", "sdfa-local")
 ORDER = {"smnist": 20, "psmnist": 40}
 TRAIN = 55_000
-
-
-def _commit() -> str:
-    out = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        cwd=Path(__file__).parent,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip() or "unknown"
 
 
 def _command(task: str, rule: str, lr: float, train_n: int, epochs: int, minutes):
@@ -113,7 +103,7 @@ def pilot(args) -> None:
                 "train_seconds": wall,
                 "command": _command(args.task, rule, lr, args.pilot_train, 1, None)
                 + " --limit-test 1000",
-                "commit": _commit(),
+                "commit": source_commit() or "unknown",
             }
             record["runs"].append(run)
             print("pilot", json.dumps(run), flush=True)
@@ -150,7 +140,7 @@ def full(args) -> None:
         "wall_seconds": wall,
         "stop_reason": res.get("stop_reason"),
         "command": _command(args.task, args.rule, lr, TRAIN, 100, args.max_minutes),
-        "commit": _commit(),
+        "commit": source_commit() or "unknown",
         "finished": time.strftime("%Y-%m-%d %H:%M"),
     }
     print("full", json.dumps(run), flush=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
@@ -33,6 +32,7 @@ from lava_dmp.netx import read_network, run_lava_many
 from lava_dmp.netx.deploy import checkpoint_spec
 from lava_dmp.outputs import atomic_write, atomic_write_text
 from lava_dmp.pretrained import FORMAT, NAMES, files
+from lava_dmp.provenance import source_commit
 from lava_dmp.train.checkpoint import network_from_checkpoint
 from lava_dmp.train.data import make_dataset
 from lava_dmp.train.export import export_network, layer_spikes, quantize_network
@@ -44,13 +44,11 @@ def _sha256(path: Path) -> str:
 
 
 def _head() -> str:
-    root = Path(__file__).resolve().parents[1]
-    return subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    """The full commit of this checkout: a shipped network must name it."""
+    commit = source_commit(Path(__file__).resolve().parent, short=False)
+    if commit is None:
+        raise SystemExit("ship_pretrained.py must run from a git checkout")
+    return commit
 
 
 def main(argv: list[str] | None = None) -> int:
