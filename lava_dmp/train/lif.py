@@ -106,12 +106,21 @@ class LIFSequence(torch.autograd.Function):
         if grad_spikes is None:
             grad_spikes = torch.zeros_like(spikes)
         need_bias = ctx.needs_input_grad[5]
-        # the kernels compute the sigmoid surrogate with the recurrence
-        if ctx.native and surrogate == "sigmoid" and not local:
+        # the kernels compute the sigmoid surrogate with the recurrence; a zero
+        # decay carries nothing from step t + 1 back to t: the local gradient
+        if ctx.native and surrogate == "sigmoid":
             # rows [0, T) are the gradient of every summand at step t, and
             # rows [shift, T + shift) that of the delayed current (zero tail)
             store, grad_bias = native.lif_backward(
-                grad_spikes, volts, beta, vth, hard, slope, gain, need_bias, shift
+                grad_spikes,
+                volts,
+                0.0 if local else beta,
+                vth,
+                hard,
+                slope,
+                gain,
+                need_bias,
+                shift,
             )
         else:
             grad = lif_backward(

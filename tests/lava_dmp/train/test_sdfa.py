@@ -12,6 +12,7 @@ import torch
 
 from lava_dmp.datasets.custom import InputSpec, from_arrays
 from lava_dmp.golden import GoldenDMPLayer
+from lava_dmp.train import native
 from lava_dmp.train.export import quantize_network
 from lava_dmp.train.model import DMPNet, NetConfig
 from lava_dmp.train.sdfa import DelayedUpdates, Feedback, sdfa_backward
@@ -199,15 +200,21 @@ def _local_reference(run, p, n, g, vth, beta, gain, local, kind="sigmoid"):
     return grads
 
 
+@pytest.mark.parametrize("kernels", [True, False])
 @pytest.mark.parametrize("local", [False, True])
-def test_float_rules_equal_the_step_by_step_formula(local):
+def test_float_rules_equal_the_step_by_step_formula(local, kernels):
     """sdfa (the recurrence kept) and sdfa-local (dropped) against the formula
-    and the forward eligibility trace, written out step by step."""
+    and the forward eligibility trace, written out step by step, with the
+    compiled LIF kernels and on the torch path."""
     net = _net()
     fb = Feedback(3, [7, 6], seed=2, mode="independent", scale="layer")
     x, y = _data(1)
     net.zero_grad()
-    sdfa_backward(net, x, y, fb, torch.nn.functional.cross_entropy, local=local)
+    previous = native.set_enabled(kernels)
+    try:
+        sdfa_backward(net, x, y, fb, torch.nn.functional.cross_entropy, local=local)
+    finally:
+        native.set_enabled(previous)
     got = _grads_of(net)
     h = x.permute(2, 0, 1)
     runs = []
