@@ -18,9 +18,14 @@ cross-entropy (no optimiser step: the weights stay as loaded):
   initialisation (seed 0);
 * ``kernels`` the compiled LIF kernels, ``torch`` the torch LIF path
   (``lava_dmp.train.native`` switched off), ``torch+ftz`` the torch path
-  under ``torch.set_flush_denormal(True)`` for the step alone.
+  under ``torch.set_flush_denormal(True)`` for the step alone, and
+  ``kernels+ftz`` the compiled kernels under it. Torch sets the flag for the
+  calling thread only: with two threads, the worker thread's share of a
+  parallel operation keeps its subnormals.
 
-The forward alone is timed apart in the same rounds. Before the timing, a
+``--rule sdfa|sdfa-local`` takes the rule's step instead
+(:func:`lava_dmp.train.sdfa.sdfa_backward`, feedback seed 0); the forward
+alone is timed apart in the same rounds for bptt only. Before the timing, a
 census of one trained forward on the torch path: the share of subnormal
 values among the float32 tensors autograd saves for the backward (membranes,
 memory states, currents), and the share of hidden neurons that never spike
@@ -50,6 +55,7 @@ from lava_dmp.train import native
 from lava_dmp.train.cpu import tune_allocator
 from lava_dmp.train.data import make_dataset
 from lava_dmp.train.model import DMPNet
+from lava_dmp.train.sdfa import Feedback, sdfa_backward
 from lava_dmp.train.trainer import initial_network
 
 #: the smallest normal float32; nonzero values below it in magnitude are subnormal
@@ -57,7 +63,10 @@ TINY = torch.finfo(torch.float32).tiny
 
 
 def _library() -> str:
-    """The library's commit (its checkout's HEAD) or ``unknown``."""
+    """The library's commit (its checkout's HEAD) or ``unknown``.
+
+    Not ``lava_dmp.provenance``: this benchmark also runs older libraries.
+    """
     out = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
         cwd=Path(lava_dmp.__file__).parent,
@@ -103,8 +112,14 @@ def census(net: DMPNet, x: torch.Tensor) -> dict:
 class Config:
     """One network on one LIF path; its step and forward times."""
 
-    def __init__(self, net: DMPNet, kernels: bool, ftz: bool = False) -> None:
-        self.net, self.kernels, self.ftz = net, kernels, ftz
+    def __init__(
+        self, net: DMPNet, kernels: bool, ftz: bool = False, rule: str = "bptt"
+    ) -> None:
+        self.net, self.kernels, self.ftz, self.rule = net, kernels, ftz, rule
+        self.feedback = None
+        if rule != "bptt":
+            widths = [b.neuron.num_neurons for b in net.blocks]
+            self.feedback = Feedback(net.cfg.sizes[-1], widths)
         self.step_s: list[float] = []
         self.forward_s: list[float] = []
 
@@ -114,9 +129,20 @@ class Config:
         try:
             self.net.zero_grad(set_to_none=True)
             t0 = time.perf_counter()
-            loss = torch.nn.functional.cross_entropy(self.net(x), y)
-            t1 = time.perf_counter()
-            loss.backward()
+            if self.feedback is None:
+                loss = torch.nn.functional.cross_entropy(self.net(x), y)
+                t1 = time.perf_counter()
+                loss.backward()
+            else:  # the forward is inside the rule's step: not timed apart
+                sdfa_backward(
+                    self.net,
+                    x,
+                    y,
+                    self.feedback,
+                    torch.nn.functional.cross_entropy,
+                    local=self.rule == "sdfa-local",
+                )
+                t1 = float("nan")
             t2 = time.perf_counter()
         finally:
             if flushed:
@@ -138,6 +164,7 @@ def main() -> None:
     ap.add_argument("--task", choices=("smnist", "psmnist"), default="smnist")
     ap.add_argument("--perm-seed", type=int, default=0)
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--rule", choices=("bptt", "sdfa", "sdfa-local"), default="bptt")
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", default=None)
@@ -153,12 +180,14 @@ def main() -> None:
     fresh = DMPNet(trained.cfg).train()
     found = census(trained, x)
     found_fresh = census(fresh, x)
+    rule = args.rule
     configs = {
-        ("trained", "kernels"): Config(trained, True),
-        ("fresh", "kernels"): Config(fresh, True),
-        ("trained", "torch"): Config(trained, False),
-        ("fresh", "torch"): Config(fresh, False),
-        ("trained", "torch+ftz"): Config(trained, False, ftz=True),
+        ("trained", "kernels"): Config(trained, True, rule=rule),
+        ("fresh", "kernels"): Config(fresh, True, rule=rule),
+        ("trained", "torch"): Config(trained, False, rule=rule),
+        ("fresh", "torch"): Config(fresh, False, rule=rule),
+        ("trained", "torch+ftz"): Config(trained, False, ftz=True, rule=rule),
+        ("trained", "kernels+ftz"): Config(trained, True, ftz=True, rule=rule),
     }
     for r in range(args.reps + 1):
         for c in configs.values():
@@ -166,7 +195,7 @@ def main() -> None:
         print(f"round {r}/{args.reps}", flush=True)
     library = _library()
     print(
-        f"\n{args.network}: library {library}, batch {args.batch}, "
+        f"\n{args.network}: rule {rule}, library {library}, batch {args.batch}, "
         f"{args.threads} threads, median of {args.reps} rounds"
     )
     print(
@@ -179,20 +208,22 @@ def main() -> None:
         + ", fresh "
         + " / ".join(f"{s:.2f}" for s in found_fresh["silent_neuron_share_per_layer"])
     )
-    print(f"{'network':<8} {'LIF path':<10} {'forward s':>10} {'fwd+bwd s':>10}")
+    print(f"{'network':<8} {'LIF path':<12} {'forward s':>10} {'fwd+bwd s':>10}")
     rows = []
     for (net, path), c in configs.items():
         row = {
             "network": net,
             "lif": path,
-            "forward_s": _median(c.forward_s),
+            "forward_s": _median(c.forward_s) if rule == "bptt" else None,
             "step_s": _median(c.step_s),
             "step_rounds_s": c.step_s,
         }
         rows.append(row)
-        print(f"{net:<8} {path:<10} {row['forward_s']:>10.3f} {row['step_s']:>10.3f}")
+        fwd = "-" if row["forward_s"] is None else f"{row['forward_s']:.3f}"
+        print(f"{net:<8} {path:<12} {fwd:>10} {row['step_s']:>10.3f}")
     record = {
         "network": args.network,
+        "rule": rule,
         "library": library,
         "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
