@@ -28,7 +28,10 @@ Two variants of the backward serve the training rules of
 (``sigma'(x) = (a / 2) / (1 + (pi a x / 2)^2)``, slope ``a = 2`` in the SDFA
 reference) and the *local* gradient, which drops the recurrence through the
 membrane (``g_v[t] = g_s[t] sigma'(v[t])``: what a chip computes while the
-sequence runs). Both run in torch; the forward keeps the compiled kernels.
+sequence runs). The ATan backward runs in torch; the local one with the
+sigmoid surrogate runs in the kernels (a zero decay carries nothing back in
+time), since the torch path meets subnormal gradients on a trained network.
+The forward keeps the compiled kernels.
 """
 
 from __future__ import annotations
