@@ -1,12 +1,14 @@
 """Training step of a trained S-MNIST network against a fresh one (subnormals).
 
-A trained network has neurons that stay silent for hundreds of steps; their
-membranes decay as beta^t and, in float32, reach the subnormal range
-(below 1.18e-38), where an x86 core takes about a hundred cycles per
-operation instead of one. The compiled LIF kernels flush subnormals to zero
-inside their own threads (FTZ/DAZ, the caller's mode restored after); torch's
-own operations keep IEEE subnormals unless the caller asks
-(``torch.set_flush_denormal``).
+A trained network has strongly inhibited neurons, far down the tail of the
+LIF surrogate; the gradients they carry in the backward (the tail times the
+error, decaying further through time under bptt) fall into the float32
+subnormal range (below 1.18e-38), where an x86 core takes about a hundred
+cycles per operation instead of one. The tensors the forward saves hold none
+(the census below says so for a given network). The compiled LIF kernels
+flush subnormals to zero inside their own threads (FTZ/DAZ, the caller's
+mode restored after); torch's own operations keep IEEE subnormals unless the
+caller asks (``torch.set_flush_denormal``).
 
 Per round, in turns (after a warm-up round), on the same batch of real
 S-MNIST test digits, each configuration takes one forward and backward of
