@@ -31,7 +31,9 @@ membrane (``g_v[t] = g_s[t] sigma'(v[t])``: what a chip computes while the
 sequence runs). The ATan backward runs in torch; the local one with the
 sigmoid surrogate runs in the kernels (a zero decay carries nothing back in
 time), since the torch path meets subnormal gradients on a trained network.
-The forward keeps the compiled kernels.
+The forward keeps the compiled kernels. :func:`current_grad` chooses the path
+for this module and for the straight-through backward of the quantised
+forward, whose membrane is read after its reset.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from lava_dmp.train.products import narrow_product, weight_grad
 __all__ = [
     "lif_sequence",
     "lif_backward",
+    "current_grad",
     "surrogate_grad",
     "LIFSequence",
     "SURROGATES",
@@ -108,34 +111,23 @@ class LIFSequence(torch.autograd.Function):
         steps = volts.shape[0]
         if grad_spikes is None:
             grad_spikes = torch.zeros_like(spikes)
-        need_bias = ctx.needs_input_grad[5]
-        # the kernels compute the sigmoid surrogate with the recurrence; a zero
-        # decay carries nothing from step t + 1 back to t: the local gradient
-        if ctx.native and surrogate == "sigmoid":
-            # rows [0, T) are the gradient of every summand at step t, and
-            # rows [shift, T + shift) that of the delayed current (zero tail)
-            store, grad_bias = native.lif_backward(
-                grad_spikes,
-                volts,
-                0.0 if local else beta,
-                vth,
-                hard,
-                slope,
-                gain,
-                need_bias,
-                shift,
-            )
-        else:
-            grad = lif_backward(
-                grad_spikes, volts, spikes, beta, vth, hard, slope, surrogate, local
-            )
-            if gain != 1.0:
-                grad.mul_(gain)
-            grad_bias = None
-            if need_bias:
-                grad_bias = grad.sum(dim=tuple(range(grad.dim() - 1)))
-            pad = (0, 0) * (grad.dim() - 1) + (0, shift)
-            store = torch.nn.functional.pad(grad, pad) if shift else grad
+        # rows [0, T) are the gradient of every summand at step t, and rows
+        # [shift, T + shift) that of the delayed current (zero tail)
+        store, grad_bias = current_grad(
+            grad_spikes,
+            volts,
+            spikes,
+            beta,
+            vth,
+            hard,
+            slope,
+            gain,
+            kernels=ctx.native,
+            surrogate=surrogate,
+            local=local,
+            need_bias=ctx.needs_input_grad[5],
+            shift=shift,
+        )
         grad_i = store[:steps]
         grad_current = store[shift : shift + steps]
         grad_memory = grad_i if ctx.needs_input_grad[2] else None
@@ -231,6 +223,59 @@ def lif_backward(
     for t in range(surrogate.shape[0] - 2, -1, -1):  # one kernel per step
         torch.addcmul(surrogate[t], grad[t + 1], keep[t], out=grad[t])
     return grad
+
+
+def current_grad(
+    grad_spikes: torch.Tensor,
+    volts: torch.Tensor,
+    spikes: torch.Tensor,
+    beta: float,
+    vth: float,
+    hard: bool,
+    slope: float,
+    gain: float = 1.0,
+    *,
+    kernels: bool,
+    surrogate: str = "sigmoid",
+    local: bool = False,
+    need_bias: bool = False,
+    shift: int = 0,
+    after_reset: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The gradient ``gain g_v`` of every summand of the current and, with
+    ``need_bias``, its sum over all axes but the last: the compiled kernels
+    with ``kernels`` and the sigmoid surrogate, else :func:`lif_backward`.
+
+    The gradient is the first ``T`` rows of a ``(T + shift, ...)`` tensor
+    whose last ``shift`` rows are zero: rows ``[shift, T + shift)`` are the
+    gradient of a current delayed by ``shift`` steps. ``after_reset``: the
+    membrane was read after its reset (the integer layer's trace), so the
+    kernels take the reset from ``spikes``, as :func:`lif_backward` does."""
+    if kernels and surrogate == "sigmoid":
+        # a zero decay carries nothing from step t + 1 back to t: the local
+        # gradient (which the torch path would compute in subnormals)
+        return native.lif_backward(
+            grad_spikes,
+            volts,
+            0.0 if local else beta,
+            vth,
+            hard,
+            slope,
+            gain,
+            need_bias,
+            shift,
+            spikes if after_reset else None,
+        )
+    grad = lif_backward(
+        grad_spikes, volts, spikes, beta, vth, hard, slope, surrogate, local
+    )
+    if gain != 1.0:
+        grad.mul_(gain)
+    grad_bias = None
+    if need_bias:
+        grad_bias = grad.sum(dim=tuple(range(grad.dim() - 1)))
+    pad = (0, 0) * (grad.dim() - 1) + (0, shift)
+    return (torch.nn.functional.pad(grad, pad) if shift else grad), grad_bias
 
 
 def lif_sequence(

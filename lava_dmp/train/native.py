@@ -164,7 +164,7 @@ def _load() -> ctypes.CDLL | None:
         fwd.argtypes += [ctypes.c_long] * 3 + [ptr, ptr, ctypes.c_int]
         bwd = getattr(lib, f"lif_backward_{sfx}")
         bwd.restype = ctypes.c_int
-        bwd.argtypes = [ptr, ctypes.c_long, ctypes.c_long, ptr, real, real]
+        bwd.argtypes = [ptr, ctypes.c_long, ctypes.c_long, ptr, ptr, real, real]
         bwd.argtypes += [ctypes.c_int, real, real] + [ctypes.c_long] * 3
         bwd.argtypes += [ptr, ptr, ctypes.c_int]
         adj = getattr(lib, f"lmu_adjoint_{sfx}")
@@ -315,16 +315,22 @@ def lif_backward(
     gain: float,
     with_bias: bool,
     pad: int = 0,
+    spikes: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """``gain g_v`` (the gradient of each summand of the current) and, with
     ``with_bias``, its sum over time and batch ``(N,)``.
 
     The gradient is returned as the first ``T`` rows of a ``(T + pad, B, N)``
     tensor whose last ``pad`` rows are zero, so that a delayed current's
-    gradient is a view of the same memory (no shifted copy).
+    gradient is a view of the same memory (no shifted copy). A step resets
+    where ``volts >= vth``, or where ``spikes`` (shaped like ``volts``) is
+    nonzero if given: a membrane read after its reset does not tell.
     """
     lib = _load()
     grad_spikes = _unit_inner(grad_spikes)
+    volts = volts.contiguous()
+    if spikes is not None:
+        spikes = spikes.to(volts.dtype).contiguous()
     steps, batch, n = volts.shape
     sfx, _ = _TYPES[volts.dtype]
     store = torch.empty((steps + pad, batch, n), dtype=volts.dtype)
@@ -335,6 +341,7 @@ def lif_backward(
         grad_spikes.stride(0),
         grad_spikes.stride(1),
         _ptr(volts),
+        _ptr(spikes),
         beta,
         vth,
         int(hard),

@@ -104,7 +104,7 @@ int CAT(lif_forward, SFX)(const REAL *af, const REAL *xs, const REAL *wf,
 
 #ifdef LIF_BACKWARD
 typedef struct {
-  const REAL *gs, *volts;
+  const REAL *gs, *volts, *spikes;
   long st_t, st_b, T, B, N;
   REAL beta, vth, slope, gain;
   int hard;
@@ -115,6 +115,7 @@ typedef struct {
 static int CAT(bwd_rows, SFX)(const void *p, long b0, long b1) {
   const CAT(bwd_args, SFX) *k = p; /* locals: see fwd_rows */
   const REAL *restrict gs = k->gs, *restrict volts = k->volts;
+  const REAL *restrict spikes = k->spikes;
   REAL *restrict gi = k->gi;
   double *restrict gbias = k->gbias;
   const long B = k->B, N = k->N, T = k->T, st_t = k->st_t, st_b = k->st_b;
@@ -129,13 +130,17 @@ static int CAT(bwd_rows, SFX)(const void *p, long b0, long b1) {
       const REAL *restrict g = gs + t * st_t + b * st_b;
       const long o = (t * B + b) * N;
       const REAL *restrict v = volts + o;
+      const REAL *restrict s = spikes ? spikes + o : NULL;
       REAL *restrict out = gi + o, *restrict c = carry + (b - b0) * N;
       for (long n = 0; n < N; ++n) {
         /* sig'(x) = e / (1 + e)^2, e = exp(-|x|): even, never overflows */
         REAL e = EXP(-ABS(slope * (v[n] - vth)));
         REAL q = (REAL)1 / ((REAL)1 + e);
-        /* the reset at step t gates what flows back from step t + 1 */
-        REAL keep = (hard && v[n] >= vth) ? (REAL)0 : beta;
+        /* the reset at step t gates what flows back from step t + 1; a
+         * membrane read after its reset (the integer layer's) cannot say
+         * whether it fired: the spikes do */
+        const int fired = s ? s[n] != (REAL)0 : v[n] >= vth;
+        REAL keep = (hard && fired) ? (REAL)0 : beta;
         REAL gv = g[n] * slope * e * q * q + keep * c[n];
         c[n] = gv;
         out[n] = gain * gv;
@@ -154,13 +159,15 @@ static int CAT(bwd_rows, SFX)(const void *p, long b0, long b1) {
  * sig' = a sig(a (v - vth)) (1 - sig(a (v - vth))); writes g_i = gain g_v
  * (the gradient of every summand of the current) and, if gbias is not NULL,
  * its sum over time per (batch, neuron). g_s has any time and batch strides
- * (unit neuron stride): a readout's mean hands over a broadcast gradient. */
+ * (unit neuron stride): a readout's mean hands over a broadcast gradient.
+ * s[t] is read from spikes if not NULL, else s[t] = v[t] >= vth. */
 int CAT(lif_backward, SFX)(const REAL *gs, long st_t, long st_b,
-                           const REAL *volts, REAL beta, REAL vth, int hard,
-                           REAL slope, REAL gain, long T, long B, long N,
-                           REAL *gi, double *gbias, int nthreads) {
-  CAT(bwd_args, SFX) k = {gs, volts, st_t, st_b, T,    B,  N,
-                          beta, vth, slope, gain, hard, gi, gbias};
+                           const REAL *volts, const REAL *spikes, REAL beta,
+                           REAL vth, int hard, REAL slope, REAL gain, long T,
+                           long B, long N, REAL *gi, double *gbias,
+                           int nthreads) {
+  CAT(bwd_args, SFX) k = {gs,  volts, spikes, st_t, st_b, T,  B,    N,
+                          beta, vth,  slope,  gain, hard, gi, gbias};
   return run_rows(CAT(bwd_rows, SFX), &k, B, nthreads);
 }
 #endif

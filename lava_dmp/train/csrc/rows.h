@@ -21,9 +21,9 @@ static int clamp_threads(int nthreads, long B, int cap) {
 
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
-/* Subnormal floats (a silent membrane decaying as beta^t) cost a hundred
- * cycles an operation: flush them to zero in this thread for the call and
- * restore the caller's mode after. */
+/* Subnormal floats (a trained network's gradients underflow into them in
+ * the backward) cost a hundred cycles an operation: flush them to zero in
+ * this thread for the call and restore the caller's mode after. */
 #define FTZ_DAZ 0x8040u
 static int call_flushed(rows_fn fn, const void *args, long b0, long b1) {
   const unsigned int saved = _mm_getcsr();

@@ -233,17 +233,24 @@ def test_float_rules_equal_the_step_by_step_formula(local, kernels):
             assert torch.allclose(mine[key], ref[key], rtol=0, atol=1e-8), key
 
 
+@pytest.mark.parametrize("kernels", [True, False])
 @pytest.mark.parametrize("local", [False, True])
-def test_quantised_rules_follow_the_golden_membrane(local):
+def test_quantised_rules_follow_the_golden_membrane(local, kernels):
     """In the hardware-aware forward the gradient runs along the integer
     layer's own membrane (straight-through): the formula with the golden
-    model's membranes and spikes, the float memory and weights."""
+    model's membranes and spikes, the float memory and weights, with the
+    compiled kernels (which must take the reset from the spikes: the integer
+    membrane is read after it) and on the torch path."""
     net = _net()
     quantize_network(net, None, SPEC)
     fb = Feedback(3, [7, 6], seed=4)
     x, y = _data(2)
     net.zero_grad()
-    sdfa_backward(net, x, y, fb, torch.nn.functional.cross_entropy, local=local)
+    previous = native.set_enabled(kernels)
+    try:
+        sdfa_backward(net, x, y, fb, torch.nn.functional.cross_entropy, local=local)
+    finally:
+        native.set_enabled(previous)
     got = _grads_of(net)
     s_int = x.permute(2, 0, 1).numpy().astype(np.int64)
     h = x.permute(2, 0, 1)
@@ -307,15 +314,21 @@ def _current(s_in, p, n):
     return torch.stack(out)
 
 
-def test_quantised_bptt_follows_the_golden_membrane_across_layers():
+@pytest.mark.parametrize("kernels", [True, False])
+def test_quantised_bptt_follows_the_golden_membrane_across_layers(kernels):
     """BPTT in the hardware-aware forward: the gradient of every layer,
     through the layers above it, along the golden model's membranes, against
-    autograd through the plain current and straight-through steps above."""
+    autograd through the plain current and straight-through steps above,
+    with the compiled kernels and on the torch path."""
     net = _net()
     quantize_network(net, None, SPEC)
     x, y = _data(5)
     net.zero_grad()
-    torch.nn.functional.cross_entropy(net(x), y).backward()
+    previous = native.set_enabled(kernels)
+    try:
+        torch.nn.functional.cross_entropy(net(x), y).backward()
+    finally:
+        native.set_enabled(previous)
     got = _grads_of(net)
     s_int, h, params = (
         x.permute(2, 0, 1).numpy().astype(np.int64),
