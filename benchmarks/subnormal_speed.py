@@ -27,7 +27,11 @@ cross-entropy (no optimiser step: the weights stay as loaded):
 
 ``--rule sdfa|sdfa-local`` takes the rule's step instead
 (:func:`lava_dmp.train.sdfa.sdfa_backward`, feedback seed 0); the forward
-alone is timed apart in the same rounds for bptt only. Before the timing, a
+alone is timed apart in the same rounds for bptt only. ``--quantised``
+puts both networks in the hardware-aware forward (the integer layer, a
+straight-through backward along its membrane); ``torch`` then also runs the
+numpy golden model instead of the integer kernel. ``--paths`` times a
+subset of the paths. Before the timing, a
 census of one trained forward on the torch path: the share of subnormal
 values among the float32 tensors autograd saves for the backward (membranes,
 memory states, currents), and the share of hidden neurons that never spike
@@ -53,12 +57,17 @@ from pathlib import Path
 import torch
 
 import lava_dmp
+from lava_dmp.datasets.custom import task_spec
 from lava_dmp.train import native
 from lava_dmp.train.cpu import tune_allocator
 from lava_dmp.train.data import make_dataset
+from lava_dmp.train.export import quantize_network
 from lava_dmp.train.model import DMPNet
 from lava_dmp.train.sdfa import Feedback, sdfa_backward
 from lava_dmp.train.trainer import initial_network
+
+#: the LIF paths a network's step can take
+PATHS = ("kernels", "torch", "torch+ftz", "kernels+ftz")
 
 #: the smallest normal float32; nonzero values below it in magnitude are subnormal
 TINY = torch.finfo(torch.float32).tiny
@@ -167,6 +176,10 @@ def main() -> None:
     ap.add_argument("--perm-seed", type=int, default=0)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--rule", choices=("bptt", "sdfa", "sdfa-local"), default="bptt")
+    ap.add_argument("--quantised", action="store_true")
+    ap.add_argument(
+        "--paths", nargs="+", choices=PATHS, default=list(PATHS), help="LIF paths"
+    )
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", default=None)
@@ -180,6 +193,9 @@ def main() -> None:
     x, y = data.x, data.y
     torch.manual_seed(0)
     fresh = DMPNet(trained.cfg).train()
+    if args.quantised:
+        for net in (trained, fresh):
+            quantize_network(net, None, task_spec(args.task))
     found = census(trained, x)
     found_fresh = census(fresh, x)
     rule = args.rule
@@ -191,13 +207,16 @@ def main() -> None:
         ("trained", "torch+ftz"): Config(trained, False, ftz=True, rule=rule),
         ("trained", "kernels+ftz"): Config(trained, True, ftz=True, rule=rule),
     }
+    configs = {k: c for k, c in configs.items() if k[1] in args.paths}
     for r in range(args.reps + 1):
         for c in configs.values():
             c.run(x, y, record=r > 0)
         print(f"round {r}/{args.reps}", flush=True)
     library = _library()
     print(
-        f"\n{args.network}: rule {rule}, library {library}, batch {args.batch}, "
+        f"\n{args.network}: rule {rule}"
+        f"{' (quantised forward)' if args.quantised else ''}, library {library}, "
+        f"batch {args.batch}, "
         f"{args.threads} threads, median of {args.reps} rounds"
     )
     print(
@@ -226,6 +245,7 @@ def main() -> None:
     record = {
         "network": args.network,
         "rule": rule,
+        "quantised": args.quantised,
         "library": library,
         "torch": torch.__version__,
         "cpu": platform.processor() or platform.machine(),
