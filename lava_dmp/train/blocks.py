@@ -27,7 +27,7 @@ from lava_dmp.fixed_point import DECAY_BITS, FixedPointFormat
 from lava_dmp.golden import GoldenDMPLayer
 from lava_dmp.legendre import check_theta, update_matrices
 from lava_dmp.train import native
-from lava_dmp.train.lif import SURROGATES, current_grad, lif_sequence
+from lava_dmp.train.lif import SURROGATES, current_grad, lif_sequence, use_kernels
 from lava_dmp.train.memory import (
     legendre_conv,
     legendre_kernel,
@@ -240,7 +240,7 @@ class _StraightThroughDMP(torch.autograd.Function):
     def forward(ctx, a_f, mem, weights_m, bias, volts, spikes, shift, gain, lif_args):
         ctx.save_for_backward(volts, spikes, mem, weights_m)
         ctx.args = (a_f.shape[0], shift, gain, lif_args)
-        ctx.native = native.supports(volts) and volts.dim() == 3
+        ctx.native = use_kernels(volts)
         return spikes.clone()
 
     @staticmethod

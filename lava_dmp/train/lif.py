@@ -49,6 +49,7 @@ __all__ = [
     "lif_sequence",
     "lif_backward",
     "current_grad",
+    "use_kernels",
     "surrogate_grad",
     "LIFSequence",
     "SURROGATES",
@@ -81,7 +82,7 @@ class LIFSequence(torch.autograd.Function):
         local=False,
     ):
         narrow = current_weights is not None
-        ctx.native = _use_native(current)  # the backward takes the same path
+        ctx.native = use_kernels(current)  # the backward takes the same path
         if ctx.native:
             if state is not None:
                 memory = (state, weights)
@@ -147,8 +148,9 @@ class LIFSequence(torch.autograd.Function):
         return grads + (grad_weights, grad_bias) + (None,) * 8
 
 
-def _use_native(t: torch.Tensor) -> bool:
-    """The compiled kernels take (T, B, N) CPU float tensors."""
+def use_kernels(t: torch.Tensor) -> bool:
+    """Whether the compiled kernels take ``t``: enabled and built, and ``t`` a
+    (T, B, N) CPU float32 or float64 tensor."""
     return t.dim() == 3 and native.supports(t)
 
 
